@@ -53,3 +53,31 @@ export class AbortedError extends AppError {
     super(message, 'aborted', 499);
   }
 }
+
+/** The addressed resource does not exist (404). */
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, 'not_found', 404);
+  }
+}
+
+/** The request is well-formed but too large (413). */
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(message, 'payload_too_large', 413);
+  }
+}
+
+/** The media type of an upload is not one we read (415). */
+export class UnsupportedMediaError extends AppError {
+  constructor(message: string) {
+    super(message, 'unsupported_media_type', 415);
+  }
+}
+
+/** A feature is not available in this configuration (503). */
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 'unavailable', 503);
+  }
+}

@@ -10,7 +10,7 @@ import { parityTexts } from '../support/sentences.js';
 
 const vocabulary = JSON.parse(readFileSync(join(useLitePackageDir(), 'vocab.json'), 'utf8')) as Vocabulary;
 const ours = new SentencePieceTokenizer(vocabulary);
-const reference = (new EmbeddingsModel({ vocabulary, model: null as never }) as unknown as { tokenizer: { encode(text: string): number[] } }).tokenizer;
+const reference = (new EmbeddingsModel({ vocabulary: vocabulary as never, model: null as never }) as unknown as { tokenizer: { encode(text: string): number[] } }).tokenizer;
 
 describe('SentencePiece tokenizer for USE-lite', () => {
   const texts = parityTexts();

@@ -1,0 +1,144 @@
+/**
+ * The composition root: the only place where concrete backends (embedder, storage,
+ * generator) are chosen. Tests swap any of them through `overrides`.
+ */
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config/config.js';
+import { ConfigError } from './core/errors.js';
+import type { Logger } from './core/logger.js';
+import type { Embedder } from './embedding/embedder.js';
+import { HfOnnxEmbedder } from './embedding/hf-onnx/hf-onnx-embedder.js';
+import { UseLiteEmbedder } from './embedding/use-lite/use-lite-embedder.js';
+import { errorHandler } from './http/error-handler.js';
+import { parseStrictJson } from './http/strict-json.js';
+import { Metrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerRoutes } from './http/routes/index.js';
+import { Ingestor } from './ingestion/ingestor.js';
+import { startSampleIngest } from './ingestion/sample-ingest.js';
+import { JobRegistry } from './jobs/jobs.js';
+import { ExtractiveGenerator } from './llm/extractive-generator.js';
+import type { Generator } from './llm/generator.js';
+import { OpenAiGenerator } from './llm/openai-generator.js';
+import { Prompts } from './llm/prompts.js';
+import { fetchHubRepo, looksLikeRepoId } from './models/hub.js';
+import type { HubFile } from './models/hub.js';
+import { ModelCache } from './models/model-cache.js';
+import { ClassicRagMode } from './rag/classic-rag-mode.js';
+import { ModeRegistry } from './rag/mode.js';
+import { Retriever } from './rag/retriever.js';
+import { OnnxRuntime } from './runtime/onnx-runtime.js';
+import type { Services } from './services.js';
+import { EmbeddedStorage } from './store/embedded-storage.js';
+import type { StorageBackend } from './store/workspaces.js';
+import { Workspaces } from './store/workspaces.js';
+
+export interface AppOverrides {
+  embedder?: Embedder;
+  generator?: Generator;
+  storage?: StorageBackend;
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL },
+    bodyLimit: config.MAX_BODY_BYTES,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
+    requestIdLogLabel: 'requestId',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseStrictJson);
+  await registerOpenApi(app);
+  await app.register(multipart, { limits: { fileSize: config.MAX_FILE_BYTES, files: 1, fields: 10 } });
+
+  const services = await createServices(config, app.log, overrides);
+  app.decorate('services', services);
+  app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    services.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  await registerRoutes(app);
+  app.addHook('onClose', async () => {
+    // In-flight requests have finished; jobs stop after the document they are writing.
+    services.jobs.cancelAll();
+    await services.jobs.drain();
+    await services.workspaces.close();
+    await services.runtime.close();
+  });
+  app.addHook('onReady', async () => startSampleIngest(services));
+  return app;
+}
+
+async function createServices(config: Config, logger: Logger, overrides: AppOverrides): Promise<Services> {
+  const runtime = new OnnxRuntime({
+    device: config.DEVICE,
+    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    interOpThreads: config.ORT_INTER_OP_THREADS,
+    concurrencyPerModel: config.MODEL_CONCURRENCY,
+    logger,
+  });
+  const cache = new ModelCache(config.MODEL_CACHE_DIR);
+  const embedder = overrides.embedder ?? (await createEmbedder(config, runtime, cache));
+  let workspaces: Workspaces | undefined;
+  const metrics = new Metrics(() => workspaces);
+  const storage = overrides.storage ?? new EmbeddedStorage(config.DATA_DIR, embedder.dim, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH });
+  workspaces = new Workspaces(storage, logger);
+  const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, rrfK: 60 });
+  const prompts = Prompts.load(config.PROMPTS_DIR);
+  const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
+  return {
+    config,
+    logger,
+    runtime,
+    embedder,
+    workspaces,
+    ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
+    retriever,
+    generator,
+    modes: new ModeRegistry([new ClassicRagMode(workspaces, retriever, generator)]),
+    jobs: new JobRegistry(logger),
+    metrics,
+    readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
+  };
+}
+
+/** What an hf-onnx embedder needs from a hub repository. */
+const HF_EMBEDDER_FILES: HubFile[] = [
+  { path: 'config.json' },
+  { path: 'tokenizer.json' },
+  { path: 'tokenizer_config.json' },
+  { path: 'onnx/model.onnx' },
+  { path: 'special_tokens_map.json', optional: true },
+  { path: '1_Pooling/config.json', optional: true },
+];
+
+async function createEmbedder(config: Config, runtime: OnnxRuntime, cache: ModelCache): Promise<Embedder> {
+  if (config.EMBEDDER === 'use-lite') return UseLiteEmbedder.create(runtime, cache, { batchSize: config.EMBED_BATCH_SIZE });
+  let folder = config.EMBEDDER_MODEL;
+  if (looksLikeRepoId(folder)) {
+    if (!config.ALLOW_REMOTE_MODELS) {
+      throw new ConfigError(`EMBEDDER_MODEL "${folder}" is not a local folder; set ALLOW_REMOTE_MODELS=true to fetch it from ${config.HF_ENDPOINT}, or download it and give its folder`);
+    }
+    folder = await fetchHubRepo(folder, HF_EMBEDDER_FILES, { endpoint: config.HF_ENDPOINT, revision: config.HF_REVISION, cacheDir: config.MODEL_CACHE_DIR });
+  }
+  return HfOnnxEmbedder.create(runtime, { folder, batchSize: config.EMBED_BATCH_SIZE, pooling: config.EMBEDDER_POOLING });
+}
+
+function createGenerator(config: Config, embedder: Embedder, prompts: Prompts): Generator {
+  if (config.GENERATOR === 'openai') {
+    return new OpenAiGenerator(
+      { baseUrl: config.LLM_BASE_URL!, model: config.LLM_MODEL, apiKey: config.LLM_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS, maxTokens: config.LLM_MAX_TOKENS, temperature: config.LLM_TEMPERATURE },
+      prompts,
+    );
+  }
+  return new ExtractiveGenerator(embedder, { maxSentences: 3, relativeFloor: 0.6 });
+}

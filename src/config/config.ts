@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { DEVICES } from '../runtime/devices.js';
+import { POOLINGS } from '../embedding/hf-onnx/pooling.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Every setting the service reads, from environment variables, with its default. The README's
+ * configuration table lists the same names; `describeConfig()` prints it.
+ */
+const ConfigSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CORPORA_DIR: z.string().min(1).default('./corpora'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DEVICE: z.enum(DEVICES).default('cpu'),
+  ORT_INTRA_OP_THREADS: int(0, 256).default(0),
+  ORT_INTER_OP_THREADS: int(0, 256).default(1),
+  MODEL_CONCURRENCY: int(1, 64).default(1),
+  MODEL_CACHE_DIR: z.string().min(1).default('./.cache/models'),
+
+  EMBEDDER: z.enum(['use-lite', 'hf-onnx']).default('use-lite'),
+  EMBEDDER_MODEL: z.string().default(''),
+  EMBEDDER_POOLING: z.enum(POOLINGS).optional(),
+  EMBED_BATCH_SIZE: int(1, 256).default(32),
+  ALLOW_REMOTE_MODELS: bool.default(false),
+  HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
+  HF_REVISION: z.string().min(1).default('main'),
+
+  CHUNK_TOKENS: int(16, 4096).default(100),
+  CHUNK_OVERLAP_TOKENS: int(0, 1024).default(20),
+  HNSW_M: int(4, 128).default(16),
+  HNSW_EF_CONSTRUCTION: int(16, 2000).default(200),
+  HNSW_EF_SEARCH: int(8, 2000).default(96),
+  DENSE_CANDIDATE_FACTOR: int(1, 50).default(4),
+
+  GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().default(''),
+  LLM_API_KEY: z.string().default(''),
+  LLM_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  LLM_MAX_TOKENS: int(1, 32_768).default(512),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0),
+  PROMPTS_DIR: z.string().min(1).default('./prompts'),
+
+  SAMPLE_INGEST: bool.default(true),
+  MAX_BODY_BYTES: int(1024, 1024 ** 3).default(25 * 1024 * 1024),
+  MAX_FILE_BYTES: int(1024, 1024 ** 3).default(20 * 1024 * 1024),
+  MAX_PDF_PAGES: int(1, 100_000).default(500),
+  MAX_QUESTION_CHARS: int(16, 100_000).default(2000),
+  MAX_K: int(1, 1000).default(50),
+  JSON_TEXT_FIELD: z.string().min(1).default('text'),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Parses the environment once; every other module receives the frozen result. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = ConfigSchema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  if (config.EMBEDDER === 'hf-onnx' && !config.EMBEDDER_MODEL) {
+    throw new ConfigError('EMBEDDER=hf-onnx needs EMBEDDER_MODEL: a local folder in Hugging Face layout, or a hub repository id with ALLOW_REMOTE_MODELS=true');
+  }
+  if (config.GENERATOR === 'openai' && (!config.LLM_BASE_URL || !config.LLM_MODEL)) {
+    throw new ConfigError('GENERATOR=openai needs LLM_BASE_URL (e.g. http://localhost:8000/v1) and LLM_MODEL');
+  }
+  if (config.CHUNK_OVERLAP_TOKENS >= config.CHUNK_TOKENS) throw new ConfigError('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
+  return Object.freeze(config);
+}

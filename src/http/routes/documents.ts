@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
+import type { IngestInput } from '../../ingestion/ingestor.js';
+import { ACCEPTED_EXTENSIONS, loaderFor } from '../../ingestion/loaders/index.js';
+import { ChunkSchema, DocumentRecordSchema, errors, IngestResultSchema, WorkspaceParams } from '../schemas.js';
+import { clientGone } from '../sse.js';
+
+const JsonDocument = z.object({
+  id: z.string().min(1).max(MAX_DOCUMENT_ID_LENGTH).optional(),
+  title: z.string().max(1000).optional(),
+  text: z.string().refine((t) => t.trim().length > 0, 'text must not be empty'),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const PostResponse = z.object({ workspace: z.string(), id: z.string(), chunks: z.number(), status: IngestResultSchema.shape.status, documents: z.array(IngestResultSchema) });
+const DocParams = WorkspaceParams.extend({ id: z.string() });
+
+export async function documentRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { workspaces, ingestor, config, metrics } = app.services;
+
+  /** JSON `{id?, title?, text, metadata?}`, or a multipart upload with the file in field `file`. */
+  async function readInputs(request: FastifyRequest): Promise<IngestInput[]> {
+    if (request.isMultipart()) {
+      const file = await request.file();
+      if (!file) throw new InvalidInputError(`multipart upload without a file: send the document in field "file" (accepted: ${ACCEPTED_EXTENSIONS.join(', ')})`);
+      const field = (name: string) => {
+        const f = file.fields[name];
+        const value = f && !Array.isArray(f) && f.type === 'field' ? f.value : undefined;
+        return typeof value === 'string' && value.length > 0 ? value : undefined;
+      };
+      const loader = loaderFor(file.filename);
+      const bytes = await file.toBuffer();
+      const docs = await loader(bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES });
+      const id = field('id');
+      return docs.map((doc, i) => ({
+        ...doc,
+        id: docs.length === 1 ? (id ?? doc.id) : `${id ?? file.filename}#${doc.id ?? i}`,
+        title: field('title') ?? doc.title ?? file.filename,
+        source: file.filename,
+      }));
+    }
+    const parsed = JsonDocument.safeParse(request.body);
+    if (!parsed.success) {
+      throw new InvalidInputError(
+        `${parsed.error.issues.map((i) => `body${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`).join('; ')}. Send JSON {id?, title?, text, metadata?} or a multipart upload (field "file")`,
+      );
+    }
+    return [{ ...parsed.data, mime: 'text/plain' }];
+  }
+
+  r.post(
+    '/v1/workspaces/:ws/documents',
+    {
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Add or replace a document',
+        description: `JSON {id?, title?, text, metadata?} or multipart/form-data with the file in field "file" (${ACCEPTED_EXTENSIONS.join(', ')}); optional fields id, title, textField (for JSON/JSONL). Identical content is a no-op; changed content under an existing id replaces the document atomically.`,
+        params: WorkspaceParams,
+        response: { 200: PostResponse, 201: PostResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const inputs = await readInputs(request);
+      const ws = workspaces.get(request.params.ws, { create: true });
+      const signal = clientGone(reply);
+      const results = [];
+      for (const input of inputs) {
+        const result = await ingestor.ingest(ws, input, { signal });
+        metrics.ingestDocuments.inc({ workspace: ws.name, status: result.status });
+        if (result.status !== 'unchanged') metrics.ingestChunks.inc({ workspace: ws.name }, result.chunks);
+        results.push(result);
+      }
+      const first = results[0]!;
+      return reply.status(results.some((x) => x.status === 'created') ? 201 : 200).send({ workspace: ws.name, id: first.id, chunks: first.chunks, status: first.status, documents: results });
+    },
+  );
+
+  r.get(
+    '/v1/workspaces/:ws/documents',
+    {
+      schema: {
+        tags: ['workspaces'],
+        summary: 'List documents, a page at a time',
+        params: WorkspaceParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ items: z.array(DocumentRecordSchema), total: z.number(), limit: z.number(), offset: z.number() }), ...errors },
+      },
+    },
+    async (request) => workspaces.get(request.params.ws).docs.listDocuments(request.query.limit, request.query.offset),
+  );
+
+  r.get(
+    '/v1/workspaces/:ws/documents/:id',
+    {
+      schema: {
+        tags: ['workspaces'],
+        summary: 'One document with its text and chunks',
+        params: DocParams,
+        response: { 200: z.object({ document: DocumentRecordSchema, text: z.string(), chunks: z.array(ChunkSchema) }), ...errors },
+      },
+    },
+    async (request) => {
+      const ws = workspaces.get(request.params.ws);
+      const document = ws.docs.getDocument(request.params.id);
+      if (!document) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
+      return { document, text: ws.docs.getDocumentText(document.id)!, chunks: ws.docs.chunksOf(document.id) };
+    },
+  );
+
+  r.delete(
+    '/v1/workspaces/:ws/documents/:id',
+    { schema: { tags: ['workspaces'], summary: 'Remove a document with its chunks, vectors and lexical entries', params: DocParams, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      const ws = workspaces.get(request.params.ws);
+      if (!ws.delete(request.params.id)) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import { documentRoutes } from './documents.js';
+import { ingestRoutes } from './ingest.js';
+import { operationRoutes } from './operations.js';
+import { queryRoutes } from './query.js';
+import { workspaceRoutes } from './workspaces.js';
+
+export async function registerRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(operationRoutes);
+  await app.register(workspaceRoutes);
+  await app.register(documentRoutes);
+  await app.register(ingestRoutes);
+  await app.register(queryRoutes);
+}

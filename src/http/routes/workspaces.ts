@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { validateWorkspaceName } from '../../store/workspaces.js';
+import { errors, WorkspaceParams } from '../schemas.js';
+
+const WorkspaceStats = z.object({ name: z.string(), documents: z.number(), chunks: z.number(), vectors: z.number() });
+
+export async function workspaceRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { workspaces } = app.services;
+  const stats = (name: string) => {
+    const ws = workspaces.get(name);
+    return { name, ...ws.docs.counts(), vectors: ws.vectors.size };
+  };
+
+  r.post(
+    '/v1/workspaces',
+    { schema: { tags: ['workspaces'], summary: 'Create a workspace (idempotent)', body: z.object({ name: z.string() }), response: { 200: WorkspaceStats, 201: WorkspaceStats, ...errors } } },
+    async (request, reply) => {
+      const name = validateWorkspaceName(request.body.name);
+      const existed = workspaces.exists(name);
+      workspaces.get(name, { create: true });
+      return reply.status(existed ? 200 : 201).send(stats(name));
+    },
+  );
+
+  r.get('/v1/workspaces', { schema: { tags: ['workspaces'], summary: 'List workspaces', response: { 200: z.object({ workspaces: z.array(WorkspaceStats) }) } } }, async () => ({
+    workspaces: workspaces.list().map(stats),
+  }));
+
+  r.get('/v1/workspaces/:ws', { schema: { tags: ['workspaces'], summary: 'One workspace and its sizes', params: WorkspaceParams, response: { 200: WorkspaceStats, ...errors } } }, async (request) =>
+    stats(request.params.ws),
+  );
+}

@@ -1,0 +1,141 @@
+import { AbortedError, AppError } from '../core/errors.js';
+import { sentenceSpans } from '../ingestion/chunker.js';
+import type { AnswerSegment, GenerateOptions, GeneratedAnswer, Generator, Passage, Usage } from './generator.js';
+import type { Prompts } from './prompts.js';
+
+export interface OpenAiOptions {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+  timeoutMs: number;
+  maxTokens: number;
+  temperature: number;
+}
+
+/** The upstream LLM server failed or answered something unusable (502). */
+export class UpstreamError extends AppError {
+  constructor(message: string) {
+    super(message, 'upstream', 502);
+  }
+}
+
+interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * A chat/completions client for OpenAI-compatible servers (vLLM, Ollama, llama.cpp's server,
+ * OpenAI). Passages are numbered in the prompt and the model cites them as [n].
+ */
+export class OpenAiGenerator implements Generator {
+  readonly id: string;
+
+  constructor(
+    private readonly options: OpenAiOptions,
+    private readonly prompts: Prompts,
+  ) {
+    this.id = `openai:${options.model}`;
+  }
+
+  async generate(question: string, passages: Passage[], options: GenerateOptions = {}): Promise<GeneratedAnswer> {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: this.prompts.render('rag/system') },
+      { role: 'user', content: this.prompts.render('rag/user', { question, passages: formatPassages(passages) }) },
+    ];
+    const { text, usage } = await this.complete(messages, options);
+    return { segments: citeSentences(text, passages), usage };
+  }
+
+  /** One chat completion; streamed when `onText` is given. */
+  async complete(messages: ChatMessage[], options: GenerateOptions = {}): Promise<{ text: string; usage: Usage }> {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const stream = Boolean(options.onText);
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
+        method: 'POST',
+        signal,
+        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        body: JSON.stringify({
+          model: this.options.model,
+          messages,
+          max_tokens: this.options.maxTokens,
+          temperature: this.options.temperature,
+          stream,
+          ...(stream ? { stream_options: { include_usage: true } } : {}),
+        }),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw new AbortedError();
+      if (timeout.aborted) throw new UpstreamError(`the LLM server at ${this.options.baseUrl} did not answer within ${this.options.timeoutMs} ms (LLM_TIMEOUT_MS)`);
+      throw new UpstreamError(`the LLM server at ${this.options.baseUrl} cannot be reached: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new UpstreamError(`the LLM server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
+    return stream ? readStream(response, promptChars, options.onText!) : readWhole(response, promptChars);
+  }
+}
+
+export function formatPassages(passages: Passage[]): string {
+  return passages.map((p) => `[${p.ref}]${p.title ? ` ${p.title}:` : ''} ${p.chunk.text.replace(/\s+/g, ' ').trim()}`).join('\n\n');
+}
+
+/** Splits an answer into sentences and attaches the passages each one cites as [n]. */
+export function citeSentences(answer: string, passages: Passage[]): AnswerSegment[] {
+  const byRef = new Map(passages.map((p) => [p.ref, p]));
+  return sentenceSpans(answer).map(({ start, end }) => {
+    const sentence = answer.slice(start, end);
+    const refs = [...new Set([...sentence.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].filter((r) => byRef.has(r));
+    return {
+      text: sentence.replace(/\s*\[\d+\]/g, '').trim(),
+      citations: refs.map((ref) => ({ ref, start: byRef.get(ref)!.chunk.start, end: byRef.get(ref)!.chunk.end })),
+    };
+  });
+}
+
+/** About four characters a token, for servers that report no usage. */
+function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+async function readWhole(response: Response, promptChars: number): Promise<{ text: string; usage: Usage }> {
+  const body = (await response.json()) as { choices?: Array<{ message?: { content?: string } }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const text = body.choices?.[0]?.message?.content;
+  if (typeof text !== 'string') throw new UpstreamError('the LLM server answered without choices[0].message.content');
+  return {
+    text,
+    usage: { llmCalls: 1, promptTokens: body.usage?.prompt_tokens ?? estimateTokens(promptChars), completionTokens: body.usage?.completion_tokens ?? estimateTokens(text.length) },
+  };
+}
+
+async function readStream(response: Response, promptChars: number, onText: (text: string) => void): Promise<{ text: string; usage: Usage }> {
+  if (!response.body) throw new UpstreamError('the LLM server sent an empty stream');
+  let text = '';
+  let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const part of response.body as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(part, { stream: true });
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (data === '[DONE]') continue;
+      const event = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }>; usage?: typeof usage };
+      const delta = event.choices?.[0]?.delta?.content;
+      if (delta) {
+        text += delta;
+        onText(delta);
+      }
+      if (event.usage) usage = event.usage;
+    }
+  }
+  return {
+    text,
+    usage: { llmCalls: 1, promptTokens: usage?.prompt_tokens ?? estimateTokens(promptChars), completionTokens: usage?.completion_tokens ?? estimateTokens(text.length) },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Embedder } from '../embedding/embedder.js';
+import { innerProduct } from '../store/exact-vector-index.js';
+import type { ChunkRecord, ScoredId } from '../store/types.js';
+import type { Workspace } from '../store/workspace.js';
+
+export const RETRIEVERS = ['dense', 'lexical', 'hybrid'] as const;
+export type RetrieverName = (typeof RETRIEVERS)[number];
+
+export interface RetrievedChunk {
+  chunk: ChunkRecord;
+  title: string | null;
+  /** The retriever's score: inner product (dense), BM25 (lexical) or fused reciprocal rank (hybrid). */
+  score: number;
+}
+
+export interface RetrieverOptions {
+  /** HNSW candidates fetched per requested result, before exact re-scoring. */
+  candidateFactor: number;
+  minCandidates: number;
+  /** Reciprocal-rank-fusion constant. */
+  rrfK: number;
+}
+
+/**
+ * Dense retrieval takes HNSW candidates and re-ranks them by the exact inner product with
+ * the stored vectors (MIPS); lexical is FTS5 BM25; hybrid fuses the two rankings by RRF.
+ */
+export class Retriever {
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly options: RetrieverOptions,
+  ) {}
+
+  async search(ws: Workspace, query: string, k: number, retriever: RetrieverName, signal?: AbortSignal): Promise<RetrievedChunk[]> {
+    let ranked: ScoredId[];
+    if (retriever === 'lexical') ranked = ws.lexical.search(query, k);
+    else {
+      const depth = retriever === 'dense' ? k : Math.max(k * this.options.candidateFactor, this.options.minCandidates);
+      const dense = await this.dense(ws, query, depth, signal);
+      ranked = retriever === 'dense' ? dense : reciprocalRankFusion([dense, ws.lexical.search(query, depth)], this.options.rrfK).slice(0, k);
+    }
+    return this.hydrate(ws, ranked);
+  }
+
+  /** Exact inner-product ranking of the HNSW candidates. */
+  async dense(ws: Workspace, query: string, k: number, signal?: AbortSignal): Promise<ScoredId[]> {
+    const [q] = (await this.embedder.embed([query], { signal, priority: 'interactive' })).vectors;
+    const candidates = ws.vectors.search(q!, Math.max(k * this.options.candidateFactor, this.options.minCandidates));
+    const stored = ws.docs.getVectors(candidates.map((c) => c.id));
+    return candidates
+      .flatMap((c) => {
+        const v = stored.get(c.id);
+        return v ? [{ id: c.id, score: innerProduct(q!, v) }] : [];
+      })
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, k);
+  }
+
+  private hydrate(ws: Workspace, ranked: ScoredId[]): RetrievedChunk[] {
+    const chunks = new Map(ws.docs.getChunks(ranked.map((r) => r.id)).map((c) => [c.id, c]));
+    const titles = new Map<string, string | null>();
+    return ranked.flatMap((r) => {
+      const chunk = chunks.get(r.id);
+      if (!chunk) return [];
+      if (!titles.has(chunk.docId)) titles.set(chunk.docId, ws.docs.getDocument(chunk.docId)?.title ?? null);
+      return [{ chunk, title: titles.get(chunk.docId)!, score: r.score }];
+    });
+  }
+}
+
+/** Σ 1 / (k + rank) over the rankings an id appears in (Cormack et al., 2009). */
+export function reciprocalRankFusion(rankings: ScoredId[][], k: number): ScoredId[] {
+  const fused = new Map<number, number>();
+  for (const ranking of rankings) ranking.forEach((r, rank) => fused.set(r.id, (fused.get(r.id) ?? 0) + 1 / (k + rank + 1)));
+  return [...fused].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}

@@ -1,0 +1,35 @@
+import type { Config } from './config/config.js';
+import type { Logger } from './core/logger.js';
+import type { Embedder } from './embedding/embedder.js';
+import type { Ingestor } from './ingestion/ingestor.js';
+import type { JobRegistry } from './jobs/jobs.js';
+import type { Generator } from './llm/generator.js';
+import type { Metrics } from './http/metrics.js';
+import type { ModeRegistry } from './rag/mode.js';
+import type { Retriever } from './rag/retriever.js';
+import type { OnnxRuntime } from './runtime/onnx-runtime.js';
+import type { Workspaces } from './store/workspaces.js';
+
+export type SampleIngestState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+
+/** Everything the routes use, built once by `buildApp` and hung on the fastify instance. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  runtime: OnnxRuntime;
+  embedder: Embedder;
+  workspaces: Workspaces;
+  ingestor: Ingestor;
+  retriever: Retriever;
+  generator: Generator;
+  modes: ModeRegistry;
+  jobs: JobRegistry;
+  metrics: Metrics;
+  readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}

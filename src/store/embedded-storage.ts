@@ -1,0 +1,50 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { HnswVectorIndex } from './hnsw/hnsw-vector-index.js';
+import type { HnswParams } from './hnsw/hnsw-vector-index.js';
+import { Fts5LexicalIndex } from './sqlite/fts5-lexical-index.js';
+import { SqliteDocStore } from './sqlite/sqlite-doc-store.js';
+import type { WorkspaceParts } from './workspace.js';
+import type { StorageBackend } from './workspaces.js';
+
+/**
+ * The embedded backend: one folder per workspace under `<DATA_DIR>/workspaces/`, holding
+ * `store.sqlite` (documents, chunks, vectors, FTS5) and `vectors.hnsw` (the HNSW index).
+ */
+export class EmbeddedStorage implements StorageBackend {
+  readonly name = 'embedded';
+  private readonly root: string;
+
+  constructor(
+    dataDir: string,
+    private readonly dim: number,
+    private readonly hnsw: HnswParams,
+  ) {
+    this.root = join(dataDir, 'workspaces');
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  exists(workspace: string): boolean {
+    return existsSync(join(this.root, workspace, 'store.sqlite'));
+  }
+
+  list(): string[] {
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.root, d.name, 'store.sqlite')))
+      .map((d) => d.name);
+  }
+
+  open(workspace: string): WorkspaceParts {
+    const folder = join(this.root, workspace);
+    mkdirSync(folder, { recursive: true });
+    const docs = new SqliteDocStore(join(folder, 'store.sqlite'));
+    const vectors = HnswVectorIndex.open(join(folder, 'vectors.hnsw'), this.dim, this.hnsw);
+    return {
+      docs,
+      lexical: new Fts5LexicalIndex(docs.db),
+      vectors,
+      rebuildVectors: () => vectors.rebuild(docs.scanVectors(1024), docs.counts().chunks),
+      deletedFraction: () => vectors.deletedFraction,
+    };
+  }
+}

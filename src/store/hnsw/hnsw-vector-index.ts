@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import hnswlib from 'hnswlib-node';
+import type { ScoredId, VectorIndex } from '../types.js';
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * An hnswlib inner-product index whose labels are chunk ids. It grows by doubling, marks
+ * deletes, and is persisted to one file (written aside, then renamed). It is derived data:
+ * the DocStore is the truth, and the workspace reconciles the two at start-up.
+ */
+export class HnswVectorIndex implements VectorIndex {
+  private index: hnswlib.HierarchicalNSW;
+  private live = new Set<number>();
+  private deletedCount = 0;
+  private dirty = false;
+
+  private constructor(
+    readonly dim: number,
+    private readonly path: string,
+    private readonly params: HnswParams,
+  ) {
+    this.index = HnswVectorIndex.empty(dim, params, INITIAL_CAPACITY);
+  }
+
+  /** Opens the index file at `path` if it exists (or starts empty). */
+  static open(path: string, dim: number, params: HnswParams): HnswVectorIndex {
+    const vi = new HnswVectorIndex(dim, path, params);
+    if (existsSync(path)) {
+      try {
+        const loaded = new hnswlib.HierarchicalNSW('ip', dim);
+        loaded.readIndexSync(path, true);
+        loaded.setEf(params.efSearch);
+        vi.index = loaded;
+        // Labels still in the file; the workspace removes those its store no longer has.
+        // The id list includes labels marked deleted; reconciliation with the store removes them.
+        vi.live = new Set(loaded.getIdsList());
+      } catch {
+        // An unreadable index is rebuilt from the store by reconciliation.
+        vi.index = HnswVectorIndex.empty(dim, params, INITIAL_CAPACITY);
+      }
+    }
+    return vi;
+  }
+
+  private static empty(dim: number, params: HnswParams, capacity: number): hnswlib.HierarchicalNSW {
+    const index = new hnswlib.HierarchicalNSW('ip', dim);
+    index.initIndex({ maxElements: capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100, allowReplaceDeleted: false });
+    index.setEf(params.efSearch);
+    return index;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Share of stored points that are deleted; compaction is worth it when this grows. */
+  get deletedFraction(): number {
+    const stored = this.live.size + this.deletedCount;
+    return stored === 0 ? 0 : this.deletedCount / stored;
+  }
+
+  add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
+    const fresh = items.filter((item) => !this.live.has(item.id));
+    const needed = this.index.getCurrentCount() + fresh.length;
+    if (needed > this.index.getMaxElements()) {
+      let capacity = this.index.getMaxElements();
+      while (capacity < needed) capacity *= 2;
+      this.index.resizeIndex(capacity);
+    }
+    for (const { id, vector } of fresh) {
+      if (vector.length !== this.dim) throw new RangeError(`vector ${id} has ${vector.length} dimensions, the index has ${this.dim}`);
+      this.index.addPoint(Array.from(vector), id);
+      this.live.add(id);
+    }
+    this.dirty ||= fresh.length > 0;
+  }
+
+  remove(ids: readonly number[]): void {
+    for (const id of ids) {
+      if (!this.live.delete(id)) continue;
+      try {
+        this.index.markDelete(id);
+      } catch {
+        // Already marked in the file this index was read from (its id list includes deleted labels).
+      }
+      this.deletedCount++;
+      this.dirty = true;
+    }
+  }
+
+  search(query: Float32Array, k: number): ScoredId[] {
+    const n = Math.min(k, this.live.size);
+    if (n <= 0) return [];
+    this.index.setEf(Math.max(this.params.efSearch, n));
+    const { neighbors, distances } = this.index.searchKnn(Array.from(query), n);
+    // hnswlib's inner-product "distance" is 1 - <q, v>.
+    return neighbors.map((id, i) => ({ id, score: 1 - distances[i]! }));
+  }
+
+  ids(): number[] {
+    return [...this.live];
+  }
+
+  /** Starts over from `source` (compaction after many deletes, or a lost file). */
+  rebuild(source: Iterable<Array<{ id: number; vector: Float32Array }>>, expected: number): void {
+    this.index = HnswVectorIndex.empty(this.dim, this.params, Math.max(INITIAL_CAPACITY, expected));
+    this.live = new Set();
+    this.deletedCount = 0;
+    for (const batch of source) this.add(batch);
+    this.dirty = true;
+  }
+
+  async persist(): Promise<void> {
+    if (!this.dirty) return;
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      this.index.writeIndexSync(tmp);
+      await rename(tmp, this.path);
+      this.dirty = false;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.persist();
+  }
+}

@@ -1,0 +1,222 @@
+import Database from 'better-sqlite3';
+import type { ChunkRecord, DocStore, DocumentRecord, NewDocument, Page, PutOutcome } from '../types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  title TEXT,
+  source TEXT,
+  mime TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  text TEXT NOT NULL,
+  char_count INTEGER NOT NULL,
+  chunk_count INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  doc_id TEXT NOT NULL REFERENCES documents(id),
+  ordinal INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  "end" INTEGER NOT NULL,
+  page INTEGER,
+  token_count INTEGER NOT NULL,
+  vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+  text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+`;
+
+interface DocumentRow {
+  id: string;
+  title: string | null;
+  source: string | null;
+  mime: string;
+  content_hash: string;
+  metadata: string;
+  char_count: number;
+  chunk_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ChunkRow {
+  id: number;
+  doc_id: string;
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  page: number | null;
+  token_count: number;
+}
+
+const DOCUMENT_COLUMNS = 'id, title, source, mime, content_hash, metadata, char_count, chunk_count, created_at, updated_at';
+const CHUNK_COLUMNS = 'id, doc_id, ordinal, text, start, "end", page, token_count';
+
+/**
+ * Documents, chunks, vectors (as float32 blobs) and the FTS5 index of a workspace, in one
+ * SQLite file in WAL mode. Every write is one transaction: a killed process leaves each
+ * document whole or absent.
+ */
+export class SqliteDocStore implements DocStore {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  putDocument(doc: NewDocument): PutOutcome {
+    return this.db.transaction((): PutOutcome => {
+      const existing = this.db.prepare('SELECT content_hash, created_at FROM documents WHERE id = ?').get(doc.id) as { content_hash: string; created_at: string } | undefined;
+      if (existing?.content_hash === doc.contentHash) return { status: 'unchanged', document: this.getDocument(doc.id)! };
+      const removedChunkIds = existing ? this.removeChunks(doc.id) : [];
+      const now = new Date().toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO documents (id, title, source, mime, content_hash, metadata, text, char_count, chunk_count, created_at, updated_at)
+           VALUES (@id, @title, @source, @mime, @contentHash, @metadata, @text, @charCount, @chunkCount, @createdAt, @updatedAt)
+           ON CONFLICT(id) DO UPDATE SET title = excluded.title, source = excluded.source, mime = excluded.mime,
+             content_hash = excluded.content_hash, metadata = excluded.metadata, text = excluded.text,
+             char_count = excluded.char_count, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+        )
+        .run({
+          id: doc.id,
+          title: doc.title,
+          source: doc.source,
+          mime: doc.mime,
+          contentHash: doc.contentHash,
+          metadata: JSON.stringify(doc.metadata),
+          text: doc.text,
+          charCount: doc.text.length,
+          chunkCount: doc.chunks.length,
+          createdAt: existing?.created_at ?? now,
+          updatedAt: now,
+        });
+      const insert = this.db.prepare('INSERT INTO chunks (doc_id, ordinal, text, start, "end", page, token_count, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const addedChunkIds = doc.chunks.map((c, ordinal) =>
+        Number(insert.run(doc.id, ordinal, c.text, c.start, c.end, c.page, c.tokenCount, vectorToBlob(c.vector)).lastInsertRowid),
+      );
+      return { status: existing ? 'replaced' : 'created', document: this.getDocument(doc.id)!, addedChunkIds, removedChunkIds };
+    })();
+  }
+
+  hasContent(id: string, contentHash: string): boolean {
+    return this.db.prepare('SELECT 1 FROM documents WHERE id = ? AND content_hash = ?').get(id, contentHash) !== undefined;
+  }
+
+  getDocument(id: string): DocumentRecord | undefined {
+    const row = this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRow | undefined;
+    return row && toDocument(row);
+  }
+
+  getDocumentText(id: string): string | undefined {
+    return (this.db.prepare('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined)?.text;
+  }
+
+  listDocuments(limit: number, offset: number): Page<DocumentRecord> {
+    const rows = this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents ORDER BY created_at, id LIMIT ? OFFSET ?`).all(limit, offset) as DocumentRow[];
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
+    return { items: rows.map(toDocument), total, limit, offset };
+  }
+
+  deleteDocument(id: string): number[] | undefined {
+    return this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) return undefined;
+      const removed = this.removeChunks(id);
+      this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+      return removed;
+    })();
+  }
+
+  getChunks(ids: readonly number[]): ChunkRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as ChunkRow[];
+    const byId = new Map(rows.map((r) => [r.id, toChunk(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  chunksOf(docId: string): ChunkRecord[] {
+    return (this.db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal`).all(docId) as ChunkRow[]).map(toChunk);
+  }
+
+  getVectors(ids: readonly number[]): Map<number, Float32Array> {
+    if (ids.length === 0) return new Map();
+    const rows = this.db.prepare('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{ id: number; vector: Buffer }>;
+    return new Map(rows.map((r) => [r.id, blobToVector(r.vector)]));
+  }
+
+  allChunkIds(): number[] {
+    return (this.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[]);
+  }
+
+  *scanVectors(batchSize: number): Iterable<Array<{ id: number; vector: Float32Array }>> {
+    let after = 0;
+    const page = this.db.prepare('SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    for (;;) {
+      const rows = page.all(after, batchSize) as Array<{ id: number; vector: Buffer }>;
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ id: r.id, vector: blobToVector(r.vector) }));
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  counts(): { documents: number; chunks: number } {
+    const documents = (this.db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
+    const chunks = (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+    return { documents, chunks };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private removeChunks(docId: string): number[] {
+    const ids = this.db.prepare('SELECT id FROM chunks WHERE doc_id = ?').pluck().all(docId) as number[];
+    this.db.prepare('DELETE FROM chunks WHERE doc_id = ?').run(docId);
+    return ids;
+  }
+}
+
+function toDocument(row: DocumentRow): DocumentRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    source: row.source,
+    mime: row.mime,
+    contentHash: row.content_hash,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    charCount: row.char_count,
+    chunkCount: row.chunk_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toChunk(row: ChunkRow): ChunkRecord {
+  return { id: row.id, docId: row.doc_id, ordinal: row.ordinal, text: row.text, start: row.start, end: row.end, page: row.page, tokenCount: row.token_count };
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function blobToVector(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b); // aligned copy
+  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+}

@@ -1,0 +1,63 @@
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { Workspace } from './workspace.js';
+import type { WorkspaceParts } from './workspace.js';
+
+export const DEFAULT_WORKSPACE = 'default';
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Where workspaces live; one implementation per storage backend. */
+export interface StorageBackend {
+  readonly name: string;
+  exists(workspace: string): boolean;
+  list(): string[];
+  /** Opens (creating when `create` is set) the parts of one workspace. */
+  open(workspace: string, create: boolean): WorkspaceParts;
+}
+
+export function validateWorkspaceName(name: string): string {
+  if (!NAME.test(name)) {
+    throw new InvalidInputError(`invalid workspace name "${name}": use 1–64 characters of a–z, 0–9, "-" and "_", starting with a letter or digit`);
+  }
+  return name;
+}
+
+/** Opens workspaces on demand, once each, and closes them together. */
+export class Workspaces {
+  private readonly open = new Map<string, Workspace>();
+
+  constructor(
+    private readonly backend: StorageBackend,
+    private readonly logger: Logger,
+  ) {
+    this.get(DEFAULT_WORKSPACE, { create: true });
+  }
+
+  list(): string[] {
+    return this.backend.list().sort();
+  }
+
+  exists(name: string): boolean {
+    return this.open.has(name) || (NAME.test(name) && this.backend.exists(name));
+  }
+
+  /** The workspace `name`; unknown names are a 404 unless `create` is set (a write creates it). */
+  get(name: string, options: { create?: boolean } = {}): Workspace {
+    validateWorkspaceName(name);
+    let ws = this.open.get(name);
+    if (ws) return ws;
+    if (!options.create && !this.backend.exists(name)) {
+      throw new NotFoundError(`workspace "${name}" does not exist; create it with POST /v1/workspaces or by writing a document to it`);
+    }
+    ws = new Workspace(name, this.backend.open(name, true), this.logger);
+    ws.reconcile();
+    this.open.set(name, ws);
+    return ws;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const ws of all) await ws.close();
+  }
+}
