@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { DEVICES } from '../runtime/devices.js';
 import { POOLINGS } from '../embedding/hf-onnx/pooling.js';
+import { FUSIONS } from '../rag/retriever.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -37,6 +38,8 @@ const ConfigSchema = z.object({
   HNSW_EF_CONSTRUCTION: int(16, 2000).default(200),
   HNSW_EF_SEARCH: int(8, 2000).default(96),
   DENSE_CANDIDATE_FACTOR: int(1, 50).default(4),
+  HYBRID_FUSION: z.enum(FUSIONS).default('relative-score'),
+  HYBRID_DENSE_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
 
   GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
   LLM_BASE_URL: z.string().url().optional(),

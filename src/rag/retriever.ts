@@ -13,17 +13,24 @@ export interface RetrievedChunk {
   score: number;
 }
 
+export const FUSIONS = ['relative-score', 'rrf'] as const;
+export type Fusion = (typeof FUSIONS)[number];
+
 export interface RetrieverOptions {
   /** HNSW candidates fetched per requested result, before exact re-scoring. */
   candidateFactor: number;
   minCandidates: number;
+  fusion: Fusion;
+  /** Weight of the dense ranking in relative-score fusion (the lexical one gets 1 − this). */
+  denseWeight: number;
   /** Reciprocal-rank-fusion constant. */
   rrfK: number;
 }
 
 /**
  * Dense retrieval takes HNSW candidates and re-ranks them by the exact inner product with
- * the stored vectors (MIPS); lexical is FTS5 BM25; hybrid fuses the two rankings by RRF.
+ * the stored vectors (MIPS); lexical is FTS5 BM25; hybrid fuses the two, by default by
+ * relative scores (see `relativeScoreFusion`), or by reciprocal rank.
  */
 export class Retriever {
   constructor(
@@ -37,7 +44,12 @@ export class Retriever {
     else {
       const depth = retriever === 'dense' ? k : Math.max(k * this.options.candidateFactor, this.options.minCandidates);
       const dense = await this.dense(ws, query, depth, signal);
-      ranked = retriever === 'dense' ? dense : reciprocalRankFusion([dense, ws.lexical.search(query, depth)], this.options.rrfK).slice(0, k);
+      if (retriever === 'dense') ranked = dense;
+      else {
+        const lexical = ws.lexical.search(query, depth);
+        const fused = this.options.fusion === 'rrf' ? reciprocalRankFusion([dense, lexical], this.options.rrfK) : relativeScoreFusion(dense, lexical, this.options.denseWeight);
+        ranked = fused.slice(0, k);
+      }
     }
     return this.hydrate(ws, ranked);
   }
@@ -73,4 +85,24 @@ export function reciprocalRankFusion(rankings: ScoredId[][], k: number): ScoredI
   const fused = new Map<number, number>();
   for (const ranking of rankings) ranking.forEach((r, rank) => fused.set(r.id, (fused.get(r.id) ?? 0) + 1 / (k + rank + 1)));
   return [...fused].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/**
+ * Min–max normalises each retriever's scores over its own candidates and adds them with
+ * weights (a candidate one retriever did not return scores 0 there). Unlike RRF it keeps how
+ * far ahead a result is: a passage BM25 scores far above the rest is not pulled back to
+ * par by a weaker retriever's ranking.
+ */
+export function relativeScoreFusion(dense: ScoredId[], lexical: ScoredId[], denseWeight: number): ScoredId[] {
+  const normalise = (list: ScoredId[]) => {
+    const max = Math.max(...list.map((r) => r.score));
+    const min = Math.min(...list.map((r) => r.score));
+    return new Map(list.map((r) => [r.id, max > min ? (r.score - min) / (max - min) : 1]));
+  };
+  const d = normalise(dense);
+  const l = normalise(lexical);
+  const ids = new Set([...d.keys(), ...l.keys()]);
+  return [...ids]
+    .map((id) => ({ id, score: denseWeight * (d.get(id) ?? 0) + (1 - denseWeight) * (l.get(id) ?? 0) }))
+    .sort((a, b) => b.score - a.score || a.id - b.id);
 }

@@ -25,7 +25,7 @@ export class HnswVectorIndex implements VectorIndex {
   private constructor(
     readonly dim: number,
     private readonly path: string,
-    private readonly params: HnswParams,
+    private params: HnswParams,
   ) {
     this.index = HnswVectorIndex.empty(dim, params, INITIAL_CAPACITY);
   }
@@ -55,6 +55,11 @@ export class HnswVectorIndex implements VectorIndex {
     index.initIndex({ maxElements: capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100, allowReplaceDeleted: false });
     index.setEf(params.efSearch);
     return index;
+  }
+
+  /** Breadth of the search (higher: better recall, slower); takes effect on the next search. */
+  set efSearch(ef: number) {
+    this.params = { ...this.params, efSearch: ef };
   }
 
   get size(): number {
