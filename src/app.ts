@@ -49,7 +49,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logger: { level: config.LOG_LEVEL },
     bodyLimit: config.MAX_BODY_BYTES,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
-    requestIdLogLabel: 'requestId',
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -91,7 +90,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   let workspaces: Workspaces | undefined;
   const metrics = new Metrics(() => workspaces);
   const storage = overrides.storage ?? new EmbeddedStorage(config.DATA_DIR, embedder.dim, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH });
-  workspaces = new Workspaces(storage, logger);
+  workspaces = new Workspaces(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);

@@ -36,7 +36,7 @@ const ConfigSchema = z.object({
   CHUNK_OVERLAP_TOKENS: int(0, 1024).default(20),
   HNSW_M: int(4, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(16, 2000).default(200),
-  HNSW_EF_SEARCH: int(8, 2000).default(96),
+  HNSW_EF_SEARCH: int(8, 2000).default(192),
   DENSE_CANDIDATE_FACTOR: int(1, 50).default(4),
   HYBRID_FUSION: z.enum(FUSIONS).default('relative-score'),
   HYBRID_DENSE_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),

@@ -81,3 +81,10 @@ export class UnavailableError extends AppError {
     super(message, 'unavailable', 503);
   }
 }
+
+/** The request conflicts with the state of the resource (409). */
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, 'conflict', 409);
+  }
+}

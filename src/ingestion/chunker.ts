@@ -87,12 +87,15 @@ export function chunkText(text: string, sections: Section[], options: ChunkingOp
     });
     let i = 0;
     while (i < units.length) {
-      let j = i;
-      let tokens = 0;
-      // Token counts of separate sentences add up to about their joined count; re-count the window to be exact.
-      while (j < units.length && (j === i || countTokens(text.slice(units[i]!.start, units[j]!.end)) <= options.maxTokens)) {
-        tokens = countTokens(text.slice(units[i]!.start, units[j]!.end));
-        j++;
+      // Pack by the sentences' own counts (joining sentences rarely changes a SentencePiece or
+      // WordPiece count), then check the window once and give back a sentence if it is over.
+      let j = i + 1;
+      let sum = units[i]!.tokens;
+      while (j < units.length && sum + units[j]!.tokens <= options.maxTokens) sum += units[j++]!.tokens;
+      let tokens = countTokens(text.slice(units[i]!.start, units[j - 1]!.end));
+      while (tokens > options.maxTokens && j - 1 > i) {
+        j--;
+        tokens = countTokens(text.slice(units[i]!.start, units[j - 1]!.end));
       }
       const start = units[i]!.start;
       const end = units[j - 1]!.end;

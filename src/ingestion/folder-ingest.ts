@@ -5,7 +5,7 @@ import { glob } from 'tinyglobby';
 import { AppError, InvalidInputError } from '../core/errors.js';
 import type { JobHandle } from '../jobs/jobs.js';
 import type { Workspace } from '../store/workspace.js';
-import type { Ingestor } from './ingestor.js';
+import type { IngestInput, Ingestor } from './ingestor.js';
 import { ACCEPTED_EXTENSIONS, loaderFor } from './loaders/index.js';
 import type { LoadOptions } from './loaders/types.js';
 
@@ -53,30 +53,74 @@ export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: F
   const folder = resolveUnderRoot(options.root, options.path);
   const files = (await glob(options.glob, { cwd: folder, onlyFiles: true, followSymbolicLinks: false, absolute: true, dot: false })).sort();
   handle.update((p) => (p.filesTotal = files.length));
-  for (const file of files) {
-    if (handle.signal.aborted) return;
-    const name = relative(rootReal, file);
-    try {
-      const real = realpathSync(file);
-      if (!within(rootReal, real)) throw new InvalidInputError('it is a symbolic link that leads outside the corpora root');
-      const size = statSync(real).size;
-      if (size > options.maxFileBytes) throw new InvalidInputError(`it has ${size} bytes; at most ${options.maxFileBytes} are accepted (MAX_FILE_BYTES)`);
-      const docs = await loaderFor(name)(await readFile(real), name, options.load);
-      for (const [i, doc] of docs.entries()) {
-        const id = docs.length === 1 && !doc.id ? name : `${name}#${doc.id ?? i}`;
-        const result = await ingestor.ingest(ws, { ...doc, id, title: doc.title ?? name, source: name }, { signal: handle.signal });
-        handle.update((p) => {
-          if (result.status === 'unchanged') p.unchanged++;
-          else p.documents++;
-          p.chunks += result.status === 'unchanged' ? 0 : result.chunks;
-        });
+  const fail = (file: string, error: unknown) =>
+    handle.update((p) => p.errors.push({ file, error: error instanceof AppError ? error.message : `internal error: ${(error as Error).message}` }));
+  // Files go in groups, so that their chunks are embedded in full batches and written in one
+  // transaction; while one group is written, the next is already being embedded.
+  const groups: Array<Array<{ file: string; name: string }>> = [];
+  for (let g = 0; g < files.length; g += FILES_PER_GROUP) groups.push(files.slice(g, g + FILES_PER_GROUP).map((file) => ({ file, name: relative(rootReal, file) })));
+  const embedGroup = async (group: Array<{ file: string; name: string }>) => {
+    const inputs: Array<{ name: string; input: IngestInput }> = [];
+    for (const { file, name } of group) {
+      try {
+        inputs.push(...(await loadFile(rootReal, file, name, options)).map((input) => ({ name, input })));
+      } catch (error) {
+        fail(name, error);
       }
+    }
+    return { group, inputs, batch: await ingestor.embed(ws, inputs.map((i) => i.input), { signal: handle.signal }) };
+  };
+  // Two groups ahead are in the embedder's queue, so it never waits while a group is loaded or written.
+  const ahead: Array<Promise<Awaited<ReturnType<typeof embedGroup>>>> = [];
+  const enqueue = (g: number) => {
+    if (g >= groups.length || handle.signal.aborted) return;
+    const started = embedGroup(groups[g]!);
+    started.catch(() => {}); // its failure is handled when it is awaited
+    ahead.push(started);
+  };
+  enqueue(0);
+  enqueue(1);
+  for (let g = 0; g < groups.length && ahead.length > 0; g++) {
+    let current: Awaited<ReturnType<typeof embedGroup>>;
+    try {
+      current = await ahead.shift()!;
     } catch (error) {
       if (handle.signal.aborted) return;
-      const message = error instanceof AppError ? error.message : `internal error: ${(error as Error).message}`;
-      handle.update((p) => p.errors.push({ file: name, error: message }));
-    } finally {
-      handle.update((p) => p.filesDone++);
+      for (const { name } of groups[g]!) fail(name, error);
+      handle.update((p) => (p.filesDone += groups[g]!.length));
+      enqueue(g + 2);
+      continue;
     }
+    enqueue(g + 2);
+    try {
+      const results = ingestor.write(ws, current.batch);
+      handle.update((p) => {
+        results.forEach((r, k) => {
+          if ('error' in r) p.errors.push({ file: current.inputs[k]!.name, error: r.error.message });
+          else if (r.status === 'unchanged') p.unchanged++;
+          else {
+            p.documents++;
+            p.chunks += r.chunks;
+          }
+        });
+      });
+    } catch (error) {
+      for (const name of new Set(current.inputs.map((i) => i.name))) fail(name, error);
+    } finally {
+      handle.update((p) => (p.filesDone += current.group.length));
+    }
+    if (handle.signal.aborted) return;
   }
+}
+
+const FILES_PER_GROUP = 64;
+
+/** One file's documents; a document's id is the file's path (with `#record` for JSON/JSONL records). */
+async function loadFile(rootReal: string, file: string, name: string, options: FolderIngestOptions): Promise<IngestInput[]> {
+  const real = realpathSync(file);
+  if (!within(rootReal, real)) throw new InvalidInputError('it is a symbolic link that leads outside the corpora root');
+  const size = statSync(real).size;
+  if (size > options.maxFileBytes) throw new InvalidInputError(`it has ${size} bytes; at most ${options.maxFileBytes} are accepted (MAX_FILE_BYTES)`);
+  const docs = await loaderFor(name)(await readFile(real), name, options.load);
+  return docs.map((doc, i) => ({ ...doc, id: docs.length === 1 && !doc.id ? name : `${name}#${doc.id ?? i}`, title: doc.title ?? name, source: name }));
 }

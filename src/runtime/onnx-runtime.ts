@@ -1,8 +1,9 @@
 /**
- * The only module that imports onnxruntime-node. Every model of the service (embedders,
- * critic heads, vision and audio models) gets its session here.
+ * The only module (with its worker, session-worker.mjs) that imports onnxruntime-node. Every
+ * model of the service (embedders, critic heads, vision and audio models) gets its session here.
  */
 import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { AbortedError, ModelFileError } from '../core/errors.js';
 import { Limiter } from '../core/limiter.js';
@@ -49,7 +50,7 @@ export interface RuntimeOptions {
 
 export class OnnxRuntime {
   readonly providers: string[];
-  private readonly sessions = new Map<string, Promise<SharedSession>>();
+  private readonly sessions = new Map<string, Promise<PooledSession>>();
   private warned = false;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -84,7 +85,7 @@ export class OnnxRuntime {
     }
   }
 
-  private async create(id: string, source: string | Uint8Array): Promise<SharedSession> {
+  private async create(id: string, source: string | Uint8Array): Promise<PooledSession> {
     if (typeof source === 'string' && !existsSync(source)) throw new ModelFileError(source, 'it does not exist');
     try {
       return await this.createWith(id, source, this.providers);
@@ -99,7 +100,7 @@ export class OnnxRuntime {
     }
   }
 
-  private async createWith(id: string, source: string | Uint8Array, providers: string[]): Promise<SharedSession> {
+  private async createWith(id: string, source: string | Uint8Array, providers: string[]): Promise<PooledSession> {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: providers,
       graphOptimizationLevel: 'all',
@@ -107,9 +108,15 @@ export class OnnxRuntime {
       interOpNumThreads: this.options.interOpThreads,
       executionMode: 'sequential',
     };
-    const session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
-    this.options.logger.info({ model: id, providers }, 'model session ready');
-    return new SharedSession(id, providers[0]!, session, new Limiter(this.options.concurrencyPerModel));
+    const started = await Promise.allSettled(Array.from({ length: this.options.concurrencyPerModel }, () => SessionWorker.start(source, sessionOptions)));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (failed) {
+      await Promise.all(ok.map((s) => s.worker.terminate()));
+      throw failed.reason;
+    }
+    this.options.logger.info({ model: id, providers, workers: ok.length }, 'model session ready');
+    return new PooledSession(id, providers[0]!, ok[0]!.inputNames, ok[0]!.outputNames, ok.map((s) => s.worker));
   }
 
   private warnOnce(message: string): void {
@@ -119,35 +126,98 @@ export class OnnxRuntime {
   }
 }
 
-class SharedSession implements ModelSession {
+/** A worker thread holding one ONNX Runtime session (see session-worker.mjs). */
+class SessionWorker {
+  private pending: { resolve: (m: WorkerReply) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (m: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(m);
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the model worker exited (code ${code})`)));
+  }
+
+  static async start(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<{ worker: SessionWorker; inputNames: string[]; outputNames: string[] }> {
+    const worker = new SessionWorker(new Worker(new URL('./session-worker.mjs', import.meta.url)));
+    const reply = await worker.request({ type: 'load', source, options });
+    if (reply.type !== 'loaded') {
+      await worker.terminate();
+      throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+    }
+    return { worker, inputNames: reply.inputNames, outputNames: reply.outputNames };
+  }
+
+  async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    const reply = await this.request({ type: 'run', id: 0, feeds });
+    if (reply.type === 'result') return reply.outputs;
+    throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+  }
+
+  async terminate(): Promise<void> {
+    if (!this.failure) await this.request({ type: 'release' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+
+  private request(message: object): Promise<WorkerReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message);
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(error);
+  }
+}
+
+type WorkerReply =
+  | { type: 'loaded'; inputNames: string[]; outputNames: string[] }
+  | { type: 'result'; outputs: Record<string, HostTensor> }
+  | { type: 'released' }
+  | { type: 'error'; message: string };
+
+/**
+ * A model's sessions, one per worker thread (as many as the per-model concurrency allows),
+ * so that inference never blocks the event loop. Waiting work is queued by priority.
+ */
+class PooledSession implements ModelSession {
+  private readonly idle: SessionWorker[];
+  private readonly limiter: Limiter;
+
   constructor(
     readonly id: string,
     readonly provider: string,
-    private readonly session: ort.InferenceSession,
-    private readonly limiter: Limiter,
-  ) {}
-
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+    private readonly workers: SessionWorker[],
+  ) {
+    this.idle = [...workers];
+    this.limiter = new Limiter(workers.length);
   }
 
   run(feeds: Record<string, HostTensor>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
     return this.limiter.run(async () => {
       if (options.signal?.aborted) throw new AbortedError();
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
-      const results = await this.session.run(ortFeeds);
-      return Object.fromEntries(
-        Object.entries(results).map(([name, t]) => [name, { type: t.type as TensorType, data: t.data as HostTensor['data'], dims: [...t.dims] }]),
-      );
+      const worker = this.idle.pop()!;
+      try {
+        return await worker.run(feeds);
+      } finally {
+        this.idle.push(worker);
+      }
     }, options);
   }
 
-  release(): Promise<void> {
-    return this.session.release();
+  async release(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 

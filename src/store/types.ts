@@ -65,6 +65,8 @@ export interface Page<T> {
 export interface DocStore {
   /** Writes a document whole in one transaction, replacing an older version with the same id. */
   putDocument(doc: NewDocument): PutOutcome;
+  /** Writes several documents in one transaction (all or none), in order. */
+  putDocuments(docs: readonly NewDocument[]): PutOutcome[];
   /** Whether a document with this id and content hash is already stored (so the work can be skipped). */
   hasContent(id: string, contentHash: string): boolean;
   getDocument(id: string): DocumentRecord | undefined;
@@ -80,6 +82,9 @@ export interface DocStore {
   /** All (id, vector) pairs in batches, for rebuilding the vector index. */
   scanVectors(batchSize: number): Iterable<Array<{ id: number; vector: Float32Array }>>;
   counts(): { documents: number; chunks: number };
+  /** Small facts about the workspace (which embedder built it). */
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   close(): void;
 }
 

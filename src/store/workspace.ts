@@ -61,13 +61,20 @@ export class Workspace {
   }
 
   put(doc: NewDocument): PutOutcome {
-    const outcome = this.docs.putDocument(doc);
-    if (outcome.status !== 'unchanged') {
+    return this.putMany([doc])[0]!;
+  }
+
+  /** Writes documents in one store transaction, then brings the vector index along. */
+  putMany(docs: readonly NewDocument[]): PutOutcome[] {
+    if (docs.length === 0) return [];
+    const outcomes = this.docs.putDocuments(docs);
+    outcomes.forEach((outcome, d) => {
+      if (outcome.status === 'unchanged') return;
       this.vectors.remove(outcome.removedChunkIds);
-      this.vectors.add(outcome.addedChunkIds.map((id, i) => ({ id, vector: doc.chunks[i]!.vector })));
-      this.afterWrite();
-    }
-    return outcome;
+      this.vectors.add(outcome.addedChunkIds.map((id, i) => ({ id, vector: docs[d]!.chunks[i]!.vector })));
+    });
+    if (outcomes.some((o) => o.status !== 'unchanged')) this.afterWrite();
+    return outcomes;
   }
 
   delete(id: string): boolean {

@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { Workspace } from './workspace.js';
 import type { WorkspaceParts } from './workspace.js';
@@ -26,11 +26,13 @@ export function validateWorkspaceName(name: string): string {
 export class Workspaces {
   private readonly open = new Map<string, Workspace>();
 
+  /** `embedder` names the model (and dimension) whose vectors the workspaces hold. */
   constructor(
     private readonly backend: StorageBackend,
     private readonly logger: Logger,
+    private readonly embedder = 'unspecified',
   ) {
-    this.get(DEFAULT_WORKSPACE, { create: true });
+    if (!backend.exists(DEFAULT_WORKSPACE)) this.get(DEFAULT_WORKSPACE, { create: true }); // "default" always exists
   }
 
   list(): string[] {
@@ -49,7 +51,14 @@ export class Workspaces {
     if (!options.create && !this.backend.exists(name)) {
       throw new NotFoundError(`workspace "${name}" does not exist; create it with POST /v1/workspaces or by writing a document to it`);
     }
-    ws = new Workspace(name, this.backend.open(name, true), this.logger);
+    const parts = this.backend.open(name, true);
+    const builtWith = parts.docs.getMeta('embedder');
+    if (builtWith === undefined) parts.docs.setMeta('embedder', this.embedder);
+    else if (builtWith !== this.embedder) {
+      parts.docs.close();
+      throw new ConflictError(`workspace "${name}" was indexed with embedder ${builtWith}; this service runs ${this.embedder}. Ingest into a new workspace, or start the service with the embedder it was built with`);
+    }
+    ws = new Workspace(name, parts, this.logger);
     ws.reconcile();
     this.open.set(name, ws);
     return ws;

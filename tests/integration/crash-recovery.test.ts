@@ -64,3 +64,23 @@ describe('crash safety', () => {
     expect(answer.body.citations.length).toBeGreaterThan(0);
   });
 });
+
+describe('graceful shutdown', () => {
+  it('finishes an in-flight write on SIGTERM, then exits cleanly', async () => {
+    const env = { DATA_DIR: tempDir('term'), CORPORA_DIR: tempDir('empty'), SAMPLE_INGEST: 'false' };
+    server = await startServer(env);
+    const text = documentText(1).repeat(20); // long enough to still be embedding when the signal arrives
+    const pending = json(`${server.url}/v1/workspaces/term/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'inflight', text }) });
+    await new Promise((r) => setTimeout(r, 30));
+    const exited = new Promise<number | null>((resolve) => server!.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    const res = await pending;
+    expect(res.status).toBe(201);
+    expect(await exited).toBe(0);
+
+    server = await startServer(env);
+    const doc = await json(`${server.url}/v1/workspaces/term/documents/inflight`);
+    expect(doc.body.text).toBe(text);
+    expect((await json(`${server.url}/v1/workspaces/term`)).body.vectors).toBe(doc.body.chunks.length);
+  });
+});

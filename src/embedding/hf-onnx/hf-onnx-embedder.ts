@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
-import { inLengthSortedBatches } from '../batching.js';
+import { encodeWithin, inLengthSortedBatches } from '../batching.js';
 import type { EmbedOptions, EmbedResult, Embedder } from '../embedder.js';
 import { poolHiddenStates } from './pooling.js';
 import type { Pooling } from './pooling.js';
@@ -59,14 +59,8 @@ export class HfOnnxEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const truncated: number[] = [];
-    const ids = texts.map((text, i) => {
-      const tokens = this.tokenizer.encode(text);
-      if (tokens.length <= this.maxTokens) return tokens;
-      truncated.push(i);
-      // Keep the closing special token ([SEP]) so the model sees a well-formed sequence.
-      return [...tokens.slice(0, this.maxTokens - 1), tokens[tokens.length - 1]!];
-    });
+    // A cut sequence keeps its closing special token ([SEP]), so the model sees a well-formed input.
+    const { ids, truncated } = encodeWithin(texts, (text) => this.tokenizer.encode(text), this.maxTokens, (tokens) => [...tokens.slice(0, this.maxTokens - 1), tokens[tokens.length - 1]!]);
     const vectors = await inLengthSortedBatches(
       ids.map((t) => t.length),
       this.batchSize,

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ModelFileError } from '../../core/errors.js';
+import { LruCache } from '../../core/lru.js';
 import type { ModelCache } from '../../models/model-cache.js';
 import { prepareUseLite } from '../../models/use-lite-model.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
-import { inLengthSortedBatches } from '../batching.js';
+import { encodeWithin, inLengthSortedBatches } from '../batching.js';
 import type { EmbedOptions, EmbedResult, Embedder } from '../embedder.js';
 import { SentencePieceTokenizer } from './sentencepiece.js';
 import type { Vocabulary } from './sentencepiece.js';
@@ -41,18 +42,19 @@ export class UseLiteEmbedder implements Embedder {
     return new UseLiteEmbedder(new SentencePieceTokenizer(vocabulary), session, options.batchSize);
   }
 
+  /** Recent tokenisations: ingestion counts a chunk's tokens, then embeds that same text. */
+  private readonly recent = new LruCache<string, number[]>(4096);
+
+  private encode(text: string): number[] {
+    return this.recent.getOrSet(text, (t) => this.tokenizer.encode(t));
+  }
+
   countTokens(text: string): number {
-    return this.tokenizer.encode(text).length;
+    return this.encode(text).length;
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const truncated: number[] = [];
-    const ids = texts.map((text, i) => {
-      const pieces = this.tokenizer.encode(text);
-      if (pieces.length <= this.maxTokens) return pieces;
-      truncated.push(i);
-      return pieces.slice(0, this.maxTokens);
-    });
+    const { ids, truncated } = encodeWithin(texts, (text) => this.encode(text), this.maxTokens);
     const vectors = await inLengthSortedBatches(
       ids.map((p) => p.length),
       this.batchSize,

@@ -67,12 +67,10 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       const inputs = await readInputs(request);
       const ws = workspaces.get(request.params.ws, { create: true });
       const signal = clientGone(reply);
-      const results = [];
-      for (const input of inputs) {
-        const result = await ingestor.ingest(ws, input, { signal });
+      const results = await ingestor.ingestAll(ws, inputs, { signal });
+      for (const result of results) {
         metrics.ingestDocuments.inc({ workspace: ws.name, status: result.status });
         if (result.status !== 'unchanged') metrics.ingestChunks.inc({ workspace: ws.name }, result.chunks);
-        results.push(result);
       }
       const first = results[0]!;
       return reply.status(results.some((x) => x.status === 'created') ? 201 : 200).send({ workspace: ws.name, id: first.id, chunks: first.chunks, status: first.status, documents: results });

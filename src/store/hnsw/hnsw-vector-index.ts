@@ -21,6 +21,7 @@ export class HnswVectorIndex implements VectorIndex {
   private live = new Set<number>();
   private deletedCount = 0;
   private dirty = false;
+  private currentEf = -1;
 
   private constructor(
     readonly dim: number,
@@ -39,6 +40,7 @@ export class HnswVectorIndex implements VectorIndex {
         loaded.readIndexSync(path, true);
         loaded.setEf(params.efSearch);
         vi.index = loaded;
+        vi.currentEf = -1;
         // Labels still in the file; the workspace removes those its store no longer has.
         // The id list includes labels marked deleted; reconciliation with the store removes them.
         vi.live = new Set(loaded.getIdsList());
@@ -104,7 +106,11 @@ export class HnswVectorIndex implements VectorIndex {
   search(query: Float32Array, k: number): ScoredId[] {
     const n = Math.min(k, this.live.size);
     if (n <= 0) return [];
-    this.index.setEf(Math.max(this.params.efSearch, n));
+    const ef = Math.max(this.params.efSearch, n);
+    if (ef !== this.currentEf) {
+      this.index.setEf(ef);
+      this.currentEf = ef;
+    }
     const { neighbors, distances } = this.index.searchKnn(Array.from(query), n);
     // hnswlib's inner-product "distance" is 1 - <q, v>.
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i]! }));
@@ -117,6 +123,7 @@ export class HnswVectorIndex implements VectorIndex {
   /** Starts over from `source` (compaction after many deletes, or a lost file). */
   rebuild(source: Iterable<Array<{ id: number; vector: Float32Array }>>, expected: number): void {
     this.index = HnswVectorIndex.empty(this.dim, this.params, Math.max(INITIAL_CAPACITY, expected));
+    this.currentEf = -1;
     this.live = new Set();
     this.deletedCount = 0;
     for (const batch of source) this.add(batch);

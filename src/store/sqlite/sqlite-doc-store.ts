@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { ChunkRecord, DocStore, DocumentRecord, NewDocument, Page, PutOutcome } from '../types.js';
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY,
   title TEXT,
@@ -72,6 +73,7 @@ const CHUNK_COLUMNS = 'id, doc_id, ordinal, text, start, "end", page, token_coun
  */
 export class SqliteDocStore implements DocStore {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -82,92 +84,98 @@ export class SqliteDocStore implements DocStore {
   }
 
   putDocument(doc: NewDocument): PutOutcome {
-    return this.db.transaction((): PutOutcome => {
-      const existing = this.db.prepare('SELECT content_hash, created_at FROM documents WHERE id = ?').get(doc.id) as { content_hash: string; created_at: string } | undefined;
-      if (existing?.content_hash === doc.contentHash) return { status: 'unchanged', document: this.getDocument(doc.id)! };
-      const removedChunkIds = existing ? this.removeChunks(doc.id) : [];
-      const now = new Date().toISOString();
-      this.db
-        .prepare(
-          `INSERT INTO documents (id, title, source, mime, content_hash, metadata, text, char_count, chunk_count, created_at, updated_at)
-           VALUES (@id, @title, @source, @mime, @contentHash, @metadata, @text, @charCount, @chunkCount, @createdAt, @updatedAt)
-           ON CONFLICT(id) DO UPDATE SET title = excluded.title, source = excluded.source, mime = excluded.mime,
-             content_hash = excluded.content_hash, metadata = excluded.metadata, text = excluded.text,
-             char_count = excluded.char_count, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
-        )
-        .run({
-          id: doc.id,
-          title: doc.title,
-          source: doc.source,
-          mime: doc.mime,
-          contentHash: doc.contentHash,
-          metadata: JSON.stringify(doc.metadata),
-          text: doc.text,
-          charCount: doc.text.length,
-          chunkCount: doc.chunks.length,
-          createdAt: existing?.created_at ?? now,
-          updatedAt: now,
-        });
-      const insert = this.db.prepare('INSERT INTO chunks (doc_id, ordinal, text, start, "end", page, token_count, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      const addedChunkIds = doc.chunks.map((c, ordinal) =>
-        Number(insert.run(doc.id, ordinal, c.text, c.start, c.end, c.page, c.tokenCount, vectorToBlob(c.vector)).lastInsertRowid),
-      );
-      return { status: existing ? 'replaced' : 'created', document: this.getDocument(doc.id)!, addedChunkIds, removedChunkIds };
-    })();
+    return this.putDocuments([doc])[0]!;
+  }
+
+  putDocuments(docs: readonly NewDocument[]): PutOutcome[] {
+    return this.db.transaction(() => docs.map((doc) => this.write(doc)))();
+  }
+
+  /** One document's rows; runs inside the caller's transaction. */
+  private write(doc: NewDocument): PutOutcome {
+    const existing = this.sql('SELECT content_hash, created_at FROM documents WHERE id = ?').get(doc.id) as { content_hash: string; created_at: string } | undefined;
+    if (existing?.content_hash === doc.contentHash) return { status: 'unchanged', document: this.getDocument(doc.id)! };
+    const removedChunkIds = existing ? this.removeChunks(doc.id) : [];
+    const now = new Date().toISOString();
+    this.sql(
+      `INSERT INTO documents (id, title, source, mime, content_hash, metadata, text, char_count, chunk_count, created_at, updated_at)
+       VALUES (@id, @title, @source, @mime, @contentHash, @metadata, @text, @charCount, @chunkCount, @createdAt, @updatedAt)
+       ON CONFLICT(id) DO UPDATE SET title = excluded.title, source = excluded.source, mime = excluded.mime,
+         content_hash = excluded.content_hash, metadata = excluded.metadata, text = excluded.text,
+         char_count = excluded.char_count, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+    )
+      .run({
+        id: doc.id,
+        title: doc.title,
+        source: doc.source,
+        mime: doc.mime,
+        contentHash: doc.contentHash,
+        metadata: JSON.stringify(doc.metadata),
+        text: doc.text,
+        charCount: doc.text.length,
+        chunkCount: doc.chunks.length,
+        createdAt: existing?.created_at ?? now,
+        updatedAt: now,
+      });
+    const insert = this.sql('INSERT INTO chunks (doc_id, ordinal, text, start, "end", page, token_count, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const addedChunkIds = doc.chunks.map((c, ordinal) =>
+      Number(insert.run(doc.id, ordinal, c.text, c.start, c.end, c.page, c.tokenCount, vectorToBlob(c.vector)).lastInsertRowid),
+    );
+    return { status: existing ? 'replaced' : 'created', document: this.getDocument(doc.id)!, addedChunkIds, removedChunkIds };
   }
 
   hasContent(id: string, contentHash: string): boolean {
-    return this.db.prepare('SELECT 1 FROM documents WHERE id = ? AND content_hash = ?').get(id, contentHash) !== undefined;
+    return this.sql('SELECT 1 FROM documents WHERE id = ? AND content_hash = ?').get(id, contentHash) !== undefined;
   }
 
   getDocument(id: string): DocumentRecord | undefined {
-    const row = this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRow | undefined;
+    const row = this.sql(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRow | undefined;
     return row && toDocument(row);
   }
 
   getDocumentText(id: string): string | undefined {
-    return (this.db.prepare('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined)?.text;
+    return (this.sql('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined)?.text;
   }
 
   listDocuments(limit: number, offset: number): Page<DocumentRecord> {
-    const rows = this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents ORDER BY created_at, id LIMIT ? OFFSET ?`).all(limit, offset) as DocumentRow[];
-    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
+    const rows = this.sql(`SELECT ${DOCUMENT_COLUMNS} FROM documents ORDER BY created_at, id LIMIT ? OFFSET ?`).all(limit, offset) as DocumentRow[];
+    const total = (this.sql('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
     return { items: rows.map(toDocument), total, limit, offset };
   }
 
   deleteDocument(id: string): number[] | undefined {
     return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) return undefined;
+      if (!this.sql('SELECT 1 FROM documents WHERE id = ?').get(id)) return undefined;
       const removed = this.removeChunks(id);
-      this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+      this.sql('DELETE FROM documents WHERE id = ?').run(id);
       return removed;
     })();
   }
 
   getChunks(ids: readonly number[]): ChunkRecord[] {
     if (ids.length === 0) return [];
-    const rows = this.db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as ChunkRow[];
+    const rows = this.sql(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as ChunkRow[];
     const byId = new Map(rows.map((r) => [r.id, toChunk(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   chunksOf(docId: string): ChunkRecord[] {
-    return (this.db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal`).all(docId) as ChunkRow[]).map(toChunk);
+    return (this.sql(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal`).all(docId) as ChunkRow[]).map(toChunk);
   }
 
   getVectors(ids: readonly number[]): Map<number, Float32Array> {
     if (ids.length === 0) return new Map();
-    const rows = this.db.prepare('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{ id: number; vector: Buffer }>;
+    const rows = this.sql('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{ id: number; vector: Buffer }>;
     return new Map(rows.map((r) => [r.id, blobToVector(r.vector)]));
   }
 
   allChunkIds(): number[] {
-    return (this.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[]);
+    return (this.sql('SELECT id FROM chunks ORDER BY id').pluck().all() as number[]);
   }
 
   *scanVectors(batchSize: number): Iterable<Array<{ id: number; vector: Float32Array }>> {
     let after = 0;
-    const page = this.db.prepare('SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    const page = this.sql('SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
     for (;;) {
       const rows = page.all(after, batchSize) as Array<{ id: number; vector: Buffer }>;
       if (rows.length === 0) return;
@@ -177,18 +185,36 @@ export class SqliteDocStore implements DocStore {
   }
 
   counts(): { documents: number; chunks: number } {
-    const documents = (this.db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
-    const chunks = (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+    const documents = (this.sql('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
+    const chunks = (this.sql('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
     return { documents, chunks };
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
 
+  /** Prepared statements, compiled once per SQL text. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   private removeChunks(docId: string): number[] {
-    const ids = this.db.prepare('SELECT id FROM chunks WHERE doc_id = ?').pluck().all(docId) as number[];
-    this.db.prepare('DELETE FROM chunks WHERE doc_id = ?').run(docId);
+    const ids = this.sql('SELECT id FROM chunks WHERE doc_id = ?').pluck().all(docId) as number[];
+    this.sql('DELETE FROM chunks WHERE doc_id = ?').run(docId);
     return ids;
   }
 }

@@ -66,3 +66,15 @@ describe('workspaces on the embedded backend', () => {
     await workspaces.close();
   });
 });
+
+describe('embedder guard', () => {
+  it('refuses to open a workspace built with another embedder, naming both', async () => {
+    const dir = tempDir('ws');
+    const first = new Workspaces(new EmbeddedStorage(dir, 8, HNSW), silentLogger, 'use-lite (512-d)');
+    first.get('w', { create: true });
+    await first.close();
+    const second = new Workspaces(new EmbeddedStorage(dir, 8, HNSW), silentLogger, 'hf-onnx:bge (384-d)');
+    expect(() => second.get('w')).toThrow(/workspace "w" was indexed with embedder use-lite \(512-d\); this service runs hf-onnx:bge \(384-d\)/);
+    await second.close();
+  });
+});
