@@ -103,12 +103,16 @@ async function gemmWorker() {
   const session = await runtime.load('gemm', b.toBytes());
   const feed = { x: { type: 'float32' as const, data: Float32Array.from({ length: n * n }, (_, i) => (i % 13) / 13), dims: [n, n] } };
   await session.run(feed);
-  const reps = 30;
-  const start = performance.now();
-  for (let i = 0; i < reps; i++) await session.run(feed);
-  const seconds = (performance.now() - start) / 1000;
+  // The limit is the best sustained rate: the fastest of several rounds (this machine is noisy).
+  let best = 0;
+  for (let round = 0; round < 6; round++) {
+    const reps = 10;
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) await session.run(feed);
+    best = Math.max(best, (2 * n * n * n * reps) / ((performance.now() - start) / 1000) / 1e9);
+  }
   await runtime.close();
-  return { gflopPerSec: (2 * n * n * n * reps) / seconds / 1e9 };
+  return { gflopPerSec: best };
 }
 
 async function worker(kind: string) {

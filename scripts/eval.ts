@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'query-k': { type: 'string', default: '5' },
     'query-retriever': { type: 'string', default: 'hybrid' },
     limit: { type: 'string' },
+    skip: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '2' },
   },
 });
@@ -78,19 +79,25 @@ function holdOut(questions: Question[]): { removed: Set<string>; unanswerable: S
   return { removed: new Set(picked.flatMap((q) => q.goldIds)), unanswerable: new Set(picked.map((q) => q.id)) };
 }
 
-async function startService(): Promise<{ base: string; close: () => Promise<void> }> {
+async function startService(): Promise<{ base: string; close: () => Promise<void>; config?: Record<string, unknown> }> {
   if (values.url) return { base: values.url.replace(/\/$/, ''), close: async () => {} };
   const { buildApp } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config/config.js');
-  const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'eval-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
+  const config = loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'eval-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' });
+  const app = await buildApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, close: () => app.close() };
+  const { EMBEDDER, GENERATOR, CHUNK_TOKENS, CHUNK_OVERLAP_TOKENS, HYBRID_FUSION, HYBRID_DENSE_WEIGHT, HNSW_EF_SEARCH } = config;
+  return {
+    base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
+    close: () => app.close(),
+    config: { EMBEDDER, GENERATOR, CHUNK_TOKENS, CHUNK_OVERLAP_TOKENS, HYBRID_FUSION, HYBRID_DENSE_WEIGHT, HNSW_EF_SEARCH },
+  };
 }
 
 const datasetName = values.dataset.replace(/\/$/, '').split('/').pop()!;
 const corpus = readCorpus(values.dataset);
 let questions = readQuestions(values.dataset);
-if (values.limit) questions = questions.slice(0, Number(values.limit));
+questions = questions.slice(Number(values.skip), values.limit ? Number(values.skip) + Number(values.limit) : undefined);
 const { removed, unanswerable } = holdOut(questions);
 const service = await startService();
 const workspace = `eval-${datasetName.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 30)}-${Date.now()}`;
@@ -143,7 +150,7 @@ try {
     dataset: datasetName,
     createdAt: new Date().toISOString(),
     command: `npm run eval -- ${process.argv.slice(2).join(' ')}`,
-    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, seed, url: values.url ?? 'in-process', workspace },
+    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, seed, url: values.url ?? 'in-process', workspace, service: service.config ?? 'external' },
     corpus: { passages: corpus.length, ingested: ingested.length, heldOut: removed.size },
     questions: { total: questions.length, answerable: questions.filter(isAnswerable).length, unanswerable: questions.filter((q) => !isAnswerable(q)).length },
     retrievers: summariseRetrieval(retrieval, ks, seed),

@@ -39,7 +39,7 @@ const ConfigSchema = z.object({
   HNSW_EF_SEARCH: int(8, 2000).default(192),
   DENSE_CANDIDATE_FACTOR: int(1, 50).default(4),
   HYBRID_FUSION: z.enum(FUSIONS).default('relative-score'),
-  HYBRID_DENSE_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
+  HYBRID_DENSE_WEIGHT: z.coerce.number().min(0).max(1).default(0.2),
 
   GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
   LLM_BASE_URL: z.string().url().optional(),

@@ -42,8 +42,9 @@ export class Retriever {
     let ranked: ScoredId[];
     if (retriever === 'lexical') ranked = ws.lexical.search(query, k);
     else {
+      // Hybrid fuses two deep lists; their depth already gives HNSW room, so no extra candidates.
       const depth = retriever === 'dense' ? k : Math.max(k * this.options.candidateFactor, this.options.minCandidates);
-      const dense = await this.dense(ws, query, depth, signal);
+      const dense = await this.dense(ws, query, depth, signal, retriever === 'dense' ? this.options.candidateFactor : 1);
       if (retriever === 'dense') ranked = dense;
       else {
         const lexical = ws.lexical.search(query, depth);
@@ -55,9 +56,9 @@ export class Retriever {
   }
 
   /** Exact inner-product ranking of the HNSW candidates. */
-  async dense(ws: Workspace, query: string, k: number, signal?: AbortSignal): Promise<ScoredId[]> {
+  async dense(ws: Workspace, query: string, k: number, signal?: AbortSignal, candidateFactor = this.options.candidateFactor): Promise<ScoredId[]> {
     const [q] = (await this.embedder.embed([query], { signal, priority: 'interactive' })).vectors;
-    const candidates = ws.vectors.search(q!, Math.max(k * this.options.candidateFactor, this.options.minCandidates));
+    const candidates = ws.vectors.search(q!, Math.max(k * candidateFactor, this.options.minCandidates));
     const stored = ws.docs.getVectors(candidates.map((c) => c.id));
     return candidates
       .flatMap((c) => {

@@ -30,6 +30,8 @@ beforeAll(async () => {
     'carol/stave-one.txt': CAROL,
     'carol/notes.md': '# Notes\n\nBob Cratchit earned fifteen shillings a week.',
     'cooking/bread.html': `<html><head><title>Bread</title></head><body><p>${COOKING}</p></body></html>`,
+    'cooking/empty.txt': '   \n',
+    'cooking/broken.json': '{"text": oops',
   });
 });
 afterAll(() => t.app.close());
@@ -121,7 +123,11 @@ describe('folder ingestion', () => {
     const started = await post('/v1/workspaces/lib/ingest', { path: '.' });
     expect(started.statusCode).toBe(202);
     const job = await waitForJob(t.app, started.json().jobId);
-    expect(job).toMatchObject({ state: 'succeeded', progress: { filesTotal: 3, filesDone: 3, documents: 3, errors: [] } });
+    expect(job).toMatchObject({ state: 'succeeded', progress: { filesTotal: 5, filesDone: 5, documents: 3 } });
+    const errors = (job.progress as { errors: Array<{ file: string; error: string }> }).errors;
+    expect(errors.map((e) => e.file).sort()).toEqual(['cooking/broken.json', 'cooking/empty.txt']);
+    expect(errors.find((e) => e.file === 'cooking/broken.json')!.error).toMatch(/not valid JSON/);
+    expect(errors.find((e) => e.file === 'cooking/empty.txt')!.error).toMatch(/no text/);
     const docs = (await t.app.inject('/v1/workspaces/lib/documents')).json().items.map((d: { id: string }) => d.id);
     expect(docs.sort()).toEqual(['carol/notes.md', 'carol/stave-one.txt', 'cooking/bread.html']);
 

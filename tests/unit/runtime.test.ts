@@ -85,6 +85,27 @@ describe('sessions', () => {
     await runtime.close();
   });
 
+  it('runs inference off the event loop, so timers and requests go on meanwhile', async () => {
+    const runtime = testRuntime();
+    const b = new OnnxGraphBuilder('slow');
+    const x = b.input('x', 'float32', [512, 512]);
+    let y = x;
+    for (let i = 0; i < 40; i++) y = b.op('MatMul', [y, x]);
+    b.op('Identity', [y], {}, 'out');
+    b.output('out', 'float32', [512, 512]);
+    const session = await runtime.load('slow', b.toBytes());
+    const data = Float32Array.from({ length: 512 * 512 }, (_, i) => ((i % 7) - 3) / 1000);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    await session.run({ x: { type: 'float32', data, dims: [512, 512] } });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(elapsed).toBeGreaterThan(20);
+    expect(ticks).toBeGreaterThan(elapsed / 20); // a blocked loop would tick about once
+    await runtime.close();
+  });
+
   it('names a missing model file and the fix', async () => {
     const runtime = testRuntime();
     await expect(runtime.load('gone', '/nonexistent/model.onnx')).rejects.toThrow(/Model file \/nonexistent\/model\.onnx: it does not exist\. Fix:/);
