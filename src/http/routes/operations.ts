@@ -15,7 +15,7 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
     return reply.status(ready ? 200 : 503).send({ ready, embedder: services.embedder.id, provider: services.runtime.providers, sampleIngest, sampleJobId });
   });
 
-  r.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_, reply) => {
+  r.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } }, async (_, reply) => {
     reply.header('content-type', services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
