@@ -39,13 +39,7 @@ export interface NewChunk {
   vector: Float32Array;
 }
 
-export interface NewDocument {
-  id: string;
-  title: string | null;
-  source: string | null;
-  mime: string;
-  contentHash: string;
-  metadata: Record<string, unknown>;
+export interface NewDocument extends Pick<DocumentRecord, 'id' | 'title' | 'source' | 'mime' | 'contentHash' | 'metadata'> {
   text: string;
   chunks: NewChunk[];
 }
