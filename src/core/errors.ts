@@ -75,13 +75,6 @@ export class UnsupportedMediaError extends AppError {
   }
 }
 
-/** A feature is not available in this configuration (503). */
-export class UnavailableError extends AppError {
-  constructor(message: string) {
-    super(message, 'unavailable', 503);
-  }
-}
-
 /** The request conflicts with the state of the resource (409). */
 export class ConflictError extends AppError {
   constructor(message: string) {

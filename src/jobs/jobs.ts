@@ -93,10 +93,6 @@ export class JobRegistry {
     return job;
   }
 
-  activeIn(workspace: string): number {
-    return [...this.jobs.values()].filter((j) => j.workspace === workspace && !FINISHED.includes(j.state)).length;
-  }
-
   isFinished(job: Job): boolean {
     return FINISHED.includes(job.state);
   }

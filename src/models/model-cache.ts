@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,10 +28,4 @@ export class ModelCache {
   async evict(name: string): Promise<void> {
     await rm(join(this.dir, name), { force: true });
   }
-}
-
-export function fingerprint(...parts: Array<string | number>): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(String(part)).update('\0');
-  return hash.digest('hex').slice(0, 16);
 }

