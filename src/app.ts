@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/config.js';
-import { ConfigError } from './core/errors.js';
+import { ConfigError, ModelFileError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { Embedder } from './embedding/embedder.js';
 import { HfOnnxEmbedder } from './embedding/hf-onnx/hf-onnx-embedder.js';
@@ -31,8 +31,14 @@ import type { HubFile } from './models/hub.js';
 import { ModelCache } from './models/model-cache.js';
 import { ClassicRagMode } from './rag/classic-rag-mode.js';
 import { ModeRegistry } from './rag/mode.js';
+import type { RagMode } from './rag/mode.js';
+import type { Critic } from './rag/self-rag/critic.js';
+import { LmCritic } from './rag/self-rag/lm-critic.js';
+import { OfflineCritic } from './rag/self-rag/offline-critic.js';
+import { ExtractiveSegmentGenerator, PerPassageSegmentGenerator } from './rag/self-rag/segment-generator.js';
+import { SelfRagMode } from './rag/self-rag/self-rag-mode.js';
 import { Retriever } from './rag/retriever.js';
-import { OnnxRuntime } from './runtime/onnx-runtime.js';
+import { OnnxRuntime, threadsPerWorker } from './runtime/onnx-runtime.js';
 import type { Services } from './services.js';
 import { EmbeddedStorage } from './store/embedded-storage.js';
 import type { StorageBackend } from './store/workspaces.js';
@@ -80,7 +86,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 async function createServices(config: Config, logger: Logger, overrides: AppOverrides): Promise<Services> {
   const runtime = new OnnxRuntime({
     device: config.DEVICE,
-    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    intraOpThreads: threadsPerWorker(config.ORT_INTRA_OP_THREADS, config.MODEL_CONCURRENCY),
     interOpThreads: config.ORT_INTER_OP_THREADS,
     concurrencyPerModel: config.MODEL_CONCURRENCY,
     logger,
@@ -103,7 +109,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
     retriever,
     generator,
-    modes: new ModeRegistry([new ClassicRagMode(workspaces, retriever, generator)]),
+    modes: new ModeRegistry([new ClassicRagMode(workspaces, retriever, generator), ...(await createSelfRag(config, { runtime, embedder, workspaces, retriever, generator, prompts, logger }))]),
     jobs: new JobRegistry(logger),
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
@@ -132,6 +138,29 @@ async function createEmbedder(config: Config, runtime: OnnxRuntime, cache: Model
   return HfOnnxEmbedder.create(runtime, { folder, batchSize: config.EMBED_BATCH_SIZE, pooling: config.EMBEDDER_POOLING });
 }
 
+/** The self-rag mode, or none (with a warning) where its critic cannot be loaded. */
+async function createSelfRag(
+  config: Config,
+  parts: { runtime: OnnxRuntime; embedder: Embedder; workspaces: Workspaces; retriever: Retriever; generator: Generator; prompts: Prompts; logger: Logger },
+): Promise<RagMode[]> {
+  let critic: Critic;
+  if (config.CRITIC === 'lm') {
+    critic = new LmCritic({ baseUrl: config.LLM_BASE_URL!, model: config.CRITIC_MODEL || config.LLM_MODEL, apiKey: config.LLM_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS }, parts.prompts);
+  } else {
+    try {
+      critic = await OfflineCritic.load(parts.runtime, parts.embedder, config.CRITIC_HEADS_DIR);
+    } catch (error) {
+      if (!(error instanceof ModelFileError)) throw error;
+      parts.logger.warn(`mode self-rag is off: ${error.message}`);
+      return [];
+    }
+  }
+  const segments = parts.generator instanceof ExtractiveGenerator ? new ExtractiveSegmentGenerator(parts.generator, EXTRACTIVE_RELATIVE_FLOOR) : new PerPassageSegmentGenerator(parts.generator);
+  return [new SelfRagMode(parts.workspaces, parts.retriever, critic, segments, parts.generator)];
+}
+
+const EXTRACTIVE_RELATIVE_FLOOR = 0.6;
+
 function createGenerator(config: Config, embedder: Embedder, prompts: Prompts): Generator {
   if (config.GENERATOR === 'openai') {
     return new OpenAiGenerator(
@@ -139,5 +168,5 @@ function createGenerator(config: Config, embedder: Embedder, prompts: Prompts): 
       prompts,
     );
   }
-  return new ExtractiveGenerator(embedder, { maxSentences: 3, relativeFloor: 0.6 });
+  return new ExtractiveGenerator(embedder, { maxSentences: 3, relativeFloor: EXTRACTIVE_RELATIVE_FLOOR });
 }

@@ -14,9 +14,10 @@ export interface Question {
   answers: string[];
   goldIds: string[];
   type?: string;
+  supportingSentences?: string[];
 }
 
-function jsonl<T>(path: string): T[] {
+export function jsonl<T>(path: string): T[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
 }
 

@@ -21,7 +21,7 @@ const ConfigSchema = z.object({
   DEVICE: z.enum(DEVICES).default('cpu'),
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(1),
-  MODEL_CONCURRENCY: int(1, 64).default(1),
+  MODEL_CONCURRENCY: int(1, 64).default(2),
   MODEL_CACHE_DIR: z.string().min(1).default('./.cache/models'),
 
   EMBEDDER: z.enum(['use-lite', 'hf-onnx']).default('use-lite'),
@@ -42,6 +42,9 @@ const ConfigSchema = z.object({
   HYBRID_DENSE_WEIGHT: z.coerce.number().min(0).max(1).default(0.2),
 
   GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
+  CRITIC: z.enum(['offline', 'lm']).default('offline'),
+  CRITIC_HEADS_DIR: z.string().min(1).default('./models/critic-heads'),
+  CRITIC_MODEL: z.string().default(''),
   LLM_BASE_URL: z.string().url().optional(),
   LLM_MODEL: z.string().default(''),
   LLM_API_KEY: z.string().default(''),
@@ -72,6 +75,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   if (config.EMBEDDER === 'hf-onnx' && !config.EMBEDDER_MODEL) {
     throw new ConfigError('EMBEDDER=hf-onnx needs EMBEDDER_MODEL: a local folder in Hugging Face layout, or a hub repository id with ALLOW_REMOTE_MODELS=true');
+  }
+  if (config.CRITIC === 'lm' && (!config.LLM_BASE_URL || !(config.CRITIC_MODEL || config.LLM_MODEL))) {
+    throw new ConfigError('CRITIC=lm needs LLM_BASE_URL and CRITIC_MODEL (or LLM_MODEL): a server whose /completions returns log-probabilities of Self-RAG reflection tokens');
   }
   if (config.GENERATOR === 'openai' && (!config.LLM_BASE_URL || !config.LLM_MODEL)) {
     throw new ConfigError('GENERATOR=openai needs LLM_BASE_URL (e.g. http://localhost:8000/v1) and LLM_MODEL');

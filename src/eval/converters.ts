@@ -17,6 +17,8 @@ export interface QuestionRecord {
   answers: string[];
   goldIds: string[];
   type?: string;
+  /** The gold passages' sentences that support the answer, where the source marks them. */
+  supportingSentences?: string[];
 }
 
 export interface Dataset {
@@ -31,7 +33,8 @@ export function fromHotpotQa(corpus: Record<string, string[]>, questions: Array<
     questions: questions.map((q) => {
       const goldIds = [...new Set(q.supporting_facts.map(([title]) => title))];
       for (const id of goldIds) if (!(id in corpus)) throw new Error(`question ${q._id}: gold passage "${id}" is not in the corpus`);
-      return { id: q._id, question: q.question, answers: [q.answer], goldIds, ...(q.type ? { type: q.type } : {}) };
+      const supportingSentences = q.supporting_facts.flatMap(([title, i]) => (corpus[title]![i] ? [corpus[title]![i]!.trim()] : []));
+      return { id: q._id, question: q.question, answers: [q.answer], goldIds, ...(q.type ? { type: q.type } : {}), supportingSentences };
     }),
   };
 }

@@ -11,7 +11,8 @@ export interface ExtractiveOptions {
   relativeFloor: number;
 }
 
-interface Candidate {
+/** A sentence of a passage, with its span in the document and its score for the question. */
+export interface RankedSentence {
   passage: Passage;
   text: string;
   start: number;
@@ -35,18 +36,10 @@ export class ExtractiveGenerator implements Generator {
   ) {}
 
   async generate(question: string, passages: Passage[], options: GenerateOptions = {}): Promise<GeneratedAnswer> {
-    const candidates = this.sentences(passages);
+    const candidates = await this.rankSentences(question, passages, options.signal);
     if (candidates.length === 0) return { segments: [], usage: NO_USAGE };
-    const { vectors } = await this.embedder.embed([question, ...candidates.map((c) => c.text)], { signal: options.signal, priority: 'interactive' });
-    const q = vectors[0]!;
-    const overlap = idfOverlap(question, candidates.map((c) => c.text));
-    candidates.forEach((c, i) => {
-      const rankPrior = 1 / (1 + 0.1 * (c.passage.ref - 1));
-      c.score = (0.5 * innerProduct(q, vectors[i + 1]!) + 0.5 * overlap[i]!) * rankPrior;
-    });
-    const best = Math.max(...candidates.map((c) => c.score));
-    const chosen = [...candidates]
-      .sort((a, b) => b.score - a.score)
+    const best = candidates[0]!.score;
+    const chosen = candidates
       .filter((c) => c.score >= best * this.options.relativeFloor)
       .slice(0, this.options.maxSentences)
       .sort((a, b) => a.passage.ref - b.passage.ref || a.position - b.position);
@@ -55,8 +48,22 @@ export class ExtractiveGenerator implements Generator {
     return { segments, usage: NO_USAGE };
   }
 
+  /** Every sentence of the passages, best first, scored for how well it answers the question. */
+  async rankSentences(question: string, passages: Passage[], signal?: AbortSignal): Promise<RankedSentence[]> {
+    const candidates = this.sentences(passages);
+    if (candidates.length === 0) return [];
+    const { vectors } = await this.embedder.embed([question, ...candidates.map((c) => c.text)], { signal, priority: 'interactive' });
+    const q = vectors[0]!;
+    const overlap = idfOverlap(question, candidates.map((c) => c.text));
+    candidates.forEach((c, i) => {
+      const rankPrior = 1 / (1 + 0.1 * (c.passage.ref - 1));
+      c.score = (0.5 * innerProduct(q, vectors[i + 1]!) + 0.5 * overlap[i]!) * rankPrior;
+    });
+    return candidates.sort((a, b) => b.score - a.score);
+  }
+
   /** Every sentence of every passage once (overlapping chunks repeat sentences), with its span in the document. */
-  private sentences(passages: Passage[]): Candidate[] {
+  private sentences(passages: Passage[]): RankedSentence[] {
     const seen = new Set<string>();
     return passages.flatMap((passage) =>
       sentenceSpans(passage.chunk.text).flatMap((span, position) => {

@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 export const PROMPT_SPECS = {
   'rag/system': [],
   'rag/user': ['passages', 'question'],
+  'self-rag/instruction': ['question', 'response'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PromptName = keyof typeof PROMPT_SPECS;

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { AnswerSegment, Passage, Usage } from '../llm/generator.js';
 import type { RetrieverName } from './retriever.js';
+import type { SelfRagTrace } from './self-rag/self-rag-mode.js';
 
 export interface QueryRequest {
   question: string;
@@ -8,6 +9,8 @@ export interface QueryRequest {
   mode: string;
   k: number;
   retriever: RetrieverName;
+  /** Self-RAG settings (validated by the self-rag mode; others ignore them). */
+  selfRag?: unknown;
 }
 
 export interface Citation {
@@ -29,6 +32,8 @@ export interface QueryResult {
   retrieval: { retriever: RetrieverName; k: number; hits: Array<{ docId: string; chunkId: number; title: string | null; score: number }> };
   timings: { retrieveMs: number; generateMs: number };
   usage: Usage;
+  /** Self-RAG's visible reasoning (mode self-rag only). */
+  selfRag?: SelfRagTrace;
 }
 
 export interface ModeContext {

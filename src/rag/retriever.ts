@@ -44,10 +44,12 @@ export class Retriever {
     else {
       // Hybrid fuses two deep lists; their depth already gives HNSW room, so no extra candidates.
       const depth = retriever === 'dense' ? k : Math.max(k * this.options.candidateFactor, this.options.minCandidates);
-      const dense = await this.dense(ws, query, depth, signal, retriever === 'dense' ? this.options.candidateFactor : 1);
-      if (retriever === 'dense') ranked = dense;
+      const pendingDense = this.dense(ws, query, depth, signal, retriever === 'dense' ? this.options.candidateFactor : 1);
+      if (retriever === 'dense') ranked = await pendingDense;
       else {
+        // BM25 runs here while the model embeds the query on its worker thread.
         const lexical = ws.lexical.search(query, depth);
+        const dense = await pendingDense;
         const fused = this.options.fusion === 'rrf' ? reciprocalRankFusion([dense, lexical], this.options.rrfK) : relativeScoreFusion(dense, lexical, this.options.denseWeight);
         ranked = fused.slice(0, k);
       }

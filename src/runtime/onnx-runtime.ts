@@ -3,6 +3,7 @@
  * model of the service (embedders, critic heads, vision and audio models) gets its session here.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { AbortedError, ModelFileError } from '../core/errors.js';
@@ -11,6 +12,16 @@ import type { Priority } from '../core/limiter.js';
 import type { Logger } from '../core/logger.js';
 import { chooseProviders, installedProviderProbe } from './devices.js';
 import type { Device, ProviderProbe } from './devices.js';
+
+/**
+ * Intra-op threads for each session worker: `requested` when set, otherwise the cores shared
+ * evenly among a model's workers. Independent single-threaded workers keep the cores busy
+ * while the service does other work (chunking, index writes) on the same cores, where one
+ * session's threads would stall together whenever one of them is preempted.
+ */
+export function threadsPerWorker(requested: number, workers: number, cores = availableParallelism()): number {
+  return requested > 0 ? requested : Math.max(1, Math.floor(cores / workers));
+}
 
 export type TensorType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8';
 
@@ -38,7 +49,7 @@ export interface ModelSession {
 
 export interface RuntimeOptions {
   device: Device;
-  /** Threads one inference may use; 0 lets ONNX Runtime choose (all cores). */
+  /** Threads one inference may use; 0 lets ONNX Runtime choose (all cores); see threadsPerWorker. */
   intraOpThreads: number;
   interOpThreads: number;
   /** Inferences of one model that may run at once; more wait in a queue. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder } from '../../src/models/onnx/graph-builder.js';
 import { chooseProviders, parseDevice } from '../../src/runtime/devices.js';
 import type { ProviderProbe } from '../../src/runtime/devices.js';
-import { OnnxRuntime } from '../../src/runtime/onnx-runtime.js';
+import { OnnxRuntime, threadsPerWorker } from '../../src/runtime/onnx-runtime.js';
 import { RecordingLogger, tempDir, testRuntime } from '../support/runtime.js';
 
 /** Fake probes: what a CPU-only host and a GPU host report. Only the code around them is under test. */
@@ -118,5 +118,14 @@ describe('sessions', () => {
     const runtime = testRuntime();
     await expect(runtime.load('bad', path)).rejects.toThrow(new RegExp(`Model file ${path}: ONNX Runtime could not load it.*Fix:`));
     await runtime.close();
+  });
+});
+
+describe('threadsPerWorker', () => {
+  it('shares the cores evenly among workers unless a count is set', () => {
+    expect(threadsPerWorker(0, 2, 2)).toBe(1);
+    expect(threadsPerWorker(0, 2, 16)).toBe(8);
+    expect(threadsPerWorker(0, 4, 2)).toBe(1);
+    expect(threadsPerWorker(3, 2, 16)).toBe(3);
   });
 });

@@ -7,6 +7,7 @@ import { SentencePieceTokenizer, UNKNOWN_ID } from '../../src/embedding/use-lite
 import type { Vocabulary } from '../../src/embedding/use-lite/sentencepiece.js';
 import { useLitePackageDir } from '../../src/models/use-lite-model.js';
 import { parityTexts } from '../support/sentences.js';
+import { HOTPOTQA_100, readCorpus } from '../../scripts/lib/datasets.js';
 
 const vocabulary = JSON.parse(readFileSync(join(useLitePackageDir(), 'vocab.json'), 'utf8')) as Vocabulary;
 const ours = new SentencePieceTokenizer(vocabulary);
@@ -42,5 +43,13 @@ describe('SentencePiece tokenizer for USE-lite', () => {
     expect(reference.encode('')).toEqual([]);
     expect(ours.encode('')).toEqual([ours.wordStartId]);
     expect(vocabulary[ours.wordStartId]![0]).toBe('▁');
+  });
+});
+
+describe('SentencePiece tokenizer on a real corpus', () => {
+  it('matches the reference package on HotpotQA passages', () => {
+    const passages = readCorpus(HOTPOTQA_100).slice(0, 300).map((p) => p.text);
+    const mismatches = passages.filter((t) => JSON.stringify(ours.encode(t)) !== JSON.stringify(reference.encode(t)));
+    expect(mismatches).toEqual([]);
   });
 });

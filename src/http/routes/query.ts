@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { RETRIEVERS } from '../../rag/retriever.js';
+import { SelfRagOptionsSchema } from '../../rag/self-rag/options.js';
 import { DEFAULT_WORKSPACE } from '../../store/workspaces.js';
 import { errors, WorkspaceParams } from '../schemas.js';
 import { clientGone, openSse } from '../sse.js';
@@ -16,6 +17,28 @@ const QueryResultSchema = z.object({
   retrieval: z.object({ retriever: z.enum(RETRIEVERS), k: z.number(), hits: z.array(z.object({ docId: z.string(), chunkId: z.number(), title: z.string().nullable(), score: z.number() })) }),
   timings: z.object({ retrieveMs: z.number(), generateMs: z.number() }),
   usage: Usage,
+  selfRag: z
+    .object({
+      critic: z.string(),
+      retrieve: z.object({ decision: z.boolean(), probability: z.number(), threshold: z.number(), distribution: z.record(z.string(), z.number()) }),
+      abstained: z.boolean(),
+      candidates: z.array(
+        z.object({
+          depth: z.number(),
+          citation: z.object({ docId: z.string(), chunkId: z.number(), title: z.string().nullable(), start: z.number(), end: z.number(), page: z.number().optional() }),
+          segment: z.string(),
+          isRel: z.record(z.string(), z.number()),
+          isSup: z.record(z.string(), z.number()),
+          isUse: z.record(z.string(), z.number()),
+          scores: z.object({ rel: z.number(), sup: z.number(), use: z.number() }),
+          score: z.number(),
+        }),
+      ),
+      path: z.array(z.number()),
+      pathScore: z.number(),
+    })
+    .optional()
+    .describe('mode self-rag: the retrieve decision, every judged candidate with its reflection-token distributions and score, and the chosen path'),
 });
 
 export async function queryRoutes(app: FastifyInstance): Promise<void> {
@@ -38,6 +61,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
           k: k.default(5),
           retriever: z.enum(RETRIEVERS).default('hybrid'),
           stream: z.boolean().default(false),
+          selfRag: SelfRagOptionsSchema.optional().describe('settings of mode self-rag'),
         }),
         response: { 200: QueryResultSchema, ...errors },
       },

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelFileError } from '../../core/errors.js';
+import type { Embedder } from '../../embedding/embedder.js';
+import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
+import type { Critic, CriticOptions, CritiqueInput } from './critic.js';
+import { JUDGE_FEATURES, judgeFeatures, RETRIEVE_FEATURES, retrieveFeatures } from './critic-features.js';
+import { distribution, IS_REL_TOKENS, IS_SUP_TOKENS, IS_USE_TOKENS, RETRIEVE_TOKENS } from './reflection.js';
+import type { Distribution, Judgement, RetrieveToken } from './reflection.js';
+
+export const HEAD_NAMES = ['retrieve', 'isRel', 'isSup', 'isUse'] as const;
+export type HeadName = (typeof HEAD_NAMES)[number];
+
+/** What `models/critic-heads/manifest.json` says of each head (written by scripts/train-critic.ts). */
+export interface HeadManifest {
+  file: string;
+  features: string[];
+  classes: string[];
+}
+
+export interface CriticManifest {
+  embedder: string;
+  heads: Record<HeadName, HeadManifest>;
+}
+
+export const HEAD_TOKENS: Record<HeadName, readonly string[]> = { retrieve: RETRIEVE_TOKENS, isRel: IS_REL_TOKENS, isSup: IS_SUP_TOKENS, isUse: IS_USE_TOKENS };
+const HEAD_FEATURES: Record<HeadName, readonly string[]> = { retrieve: RETRIEVE_FEATURES, isRel: JUDGE_FEATURES, isSup: JUDGE_FEATURES, isUse: JUDGE_FEATURES };
+const RETRAIN = 'retrain the heads with `npm run train:critic`';
+
+/**
+ * The offline critic: one small MLP per reflection-token group (trained by
+ * scripts/train-critic.ts, exported to ONNX), each ending in a softmax over its group's tokens,
+ * run through the shared ONNX runtime on features of the question, passage and segment.
+ */
+export class OfflineCritic implements Critic {
+  readonly id = 'offline-heads';
+
+  private constructor(
+    private readonly embedder: Embedder,
+    private readonly sessions: Record<HeadName, ModelSession>,
+  ) {}
+
+  static async load(runtime: OnnxRuntime, embedder: Embedder, folder: string): Promise<OfflineCritic> {
+    const manifestPath = join(folder, 'manifest.json');
+    let manifest: CriticManifest;
+    try {
+      manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as CriticManifest;
+    } catch (error) {
+      throw new ModelFileError(manifestPath, 'it cannot be read', error, RETRAIN);
+    }
+    if (manifest.embedder !== embedder.id) {
+      throw new ModelFileError(manifestPath, `the heads were trained on features of the "${manifest.embedder}" embedder, and this service embeds with "${embedder.id}"`, undefined, RETRAIN);
+    }
+    const sessions = {} as Record<HeadName, ModelSession>;
+    for (const name of HEAD_NAMES) {
+      const head = manifest.heads?.[name];
+      const same = (a: readonly string[] | undefined, b: readonly string[]) => a?.length === b.length && a.every((x, i) => x === b[i]);
+      if (!head || !same(head.features, HEAD_FEATURES[name]) || !same(head.classes, HEAD_TOKENS[name])) {
+        throw new ModelFileError(manifestPath, `the ${name} head's features or tokens differ from what this version computes`, undefined, RETRAIN);
+      }
+      sessions[name] = await runtime.load(`critic-${name}`, join(folder, head.file));
+    }
+    return new OfflineCritic(embedder, sessions);
+  }
+
+  async retrieve(question: string, previous: string[], options: CriticOptions = {}): Promise<Distribution<RetrieveToken>> {
+    const [probabilities] = await this.run('retrieve', [retrieveFeatures(question, previous)], options.signal);
+    return distribution(RETRIEVE_TOKENS, probabilities!);
+  }
+
+  async judge(inputs: CritiqueInput[], options: CriticOptions = {}): Promise<Judgement[]> {
+    if (inputs.length === 0) return [];
+    const rows = await judgeFeatures(this.embedder, inputs, options.signal);
+    const [rel, sup, use] = await Promise.all([this.run('isRel', rows, options.signal), this.run('isSup', rows, options.signal), this.run('isUse', rows, options.signal)]);
+    return inputs.map((_, i) => ({
+      isRel: distribution(IS_REL_TOKENS, rel![i]!),
+      isSup: distribution(IS_SUP_TOKENS, sup![i]!),
+      isUse: distribution(IS_USE_TOKENS, use![i]!),
+    }));
+  }
+
+  /** One head on a batch of feature rows; a probability row per input. */
+  private async run(head: HeadName, rows: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const width = rows[0]!.length;
+    const data = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => data.set(r, i * width));
+    const out = await this.sessions[head].run({ features: { type: 'float32', data, dims: [rows.length, width] } }, { signal, priority: 'interactive' });
+    const probabilities = out.probabilities!;
+    const classes = probabilities.dims[1]!;
+    const values = probabilities.data as Float32Array;
+    return rows.map((_, i) => values.slice(i * classes, (i + 1) * classes));
+  }
+}

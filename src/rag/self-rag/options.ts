@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Per-request Self-RAG settings (the `selfRag` object of POST /query); every field has a default. */
+export const SelfRagOptionsSchema = z
+  .object({
+    retrieveThreshold: z.number().min(0).max(1).default(0.2).describe('δ: retrieve when p(Retrieval)/(p(Retrieval)+p(No Retrieval)) exceeds it'),
+    weights: z
+      .object({ rel: z.number().min(0).max(10).default(1), sup: z.number().min(0).max(10).default(1), use: z.number().min(0).max(10).default(0.5) })
+      .default({ rel: 1, sup: 1, use: 0.5 })
+      .describe('w_rel, w_sup, w_use of the segment score'),
+    beamWidth: z.number().int().min(1).max(8).default(2),
+    maxDepth: z.number().int().min(1).max(6).default(3).describe('segments at most in the answer'),
+    dropNoSupport: z.boolean().default(false).describe('leave out segments whose most probable IsSUP token is [No support / Contradictory]'),
+    relevanceFloor: z.number().min(0).max(1).default(0.5).describe('abstain unless some candidate has s_rel at least this…'),
+    supportFloor: z.number().min(0).max(1).default(0.5).describe('…and s_sup at least this'),
+  })
+  .strict();
+
+export type SelfRagOptions = z.infer<typeof SelfRagOptionsSchema>;

@@ -1,0 +1,79 @@
+import type { AnswerSegment, Generator, Passage } from '../../llm/generator.js';
+import type { ExtractiveGenerator } from '../../llm/extractive-generator.js';
+
+/**
+ * Writes an answer one segment at a time: for each passage, the next segment drawn from that
+ * passage alone, given the segments chosen so far; null where the generator ends (it has
+ * nothing more to say from that passage).
+ */
+export interface SegmentGenerator {
+  readonly id: string;
+  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>>;
+}
+
+function spanKey(segment: AnswerSegment): string {
+  const c = segment.citations[0];
+  return c ? `${c.ref}:${c.start}:${c.end}` : segment.text;
+}
+
+/**
+ * The offline segment generator: a passage's next segment is its best-ranked sentence not yet
+ * in the answer; it ends when none is left that scores at least `relativeFloor` of the best
+ * sentence over all passages. Rankings are kept for the last few questions, since the beam
+ * search asks again at every depth.
+ */
+export class ExtractiveSegmentGenerator implements SegmentGenerator {
+  readonly id = 'extractive';
+  private readonly rankings = new Map<string, ReturnType<ExtractiveGenerator['rankSentences']>>();
+
+  constructor(
+    private readonly extractive: ExtractiveGenerator,
+    private readonly relativeFloor: number,
+  ) {}
+
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>> {
+    const ranked = await this.ranking(question, passages, signal);
+    const used = new Set(previous.map(spanKey));
+    const floor = (ranked[0]?.score ?? 0) * this.relativeFloor;
+    return passages.map((passage) => {
+      const sentence = ranked.find((s) => s.passage.ref === passage.ref && s.score >= floor && !used.has(`${passage.ref}:${s.start}:${s.end}`));
+      return sentence ? { text: sentence.text, citations: [{ ref: passage.ref, start: sentence.start, end: sentence.end }] } : null;
+    });
+  }
+
+  private ranking(question: string, passages: Passage[], signal?: AbortSignal): ReturnType<ExtractiveGenerator['rankSentences']> {
+    const key = `${question}\u0000${passages.map((p) => `${p.ref}:${p.chunk.id}`).join(',')}`;
+    let ranking = this.rankings.get(key);
+    if (!ranking) {
+      ranking = this.extractive.rankSentences(question, passages, signal);
+      ranking.catch(() => this.rankings.delete(key));
+      this.rankings.set(key, ranking);
+      if (this.rankings.size > RANKINGS_KEPT) this.rankings.delete(this.rankings.keys().next().value!);
+    }
+    return ranking;
+  }
+}
+
+const RANKINGS_KEPT = 16;
+
+/**
+ * Any answer generator as a segment generator (an LLM server, for instance): it answers from
+ * the one passage, and the first sentence not already in the answer is the next segment.
+ */
+export class PerPassageSegmentGenerator implements SegmentGenerator {
+  readonly id: string;
+
+  constructor(private readonly generator: Generator) {
+    this.id = `per-passage:${generator.id}`;
+  }
+
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>> {
+    const said = new Set(previous.map((s) => s.text.trim()));
+    return Promise.all(
+      passages.map(async (passage) => {
+        const { segments } = await this.generator.generate(question, [passage], { signal });
+        return segments.find((s) => !said.has(s.text.trim())) ?? null;
+      }),
+    );
+  }
+}
