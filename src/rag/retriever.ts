@@ -47,7 +47,9 @@ export class Retriever {
       const pendingDense = this.dense(ws, query, depth, signal, retriever === 'dense' ? this.options.candidateFactor : 1);
       if (retriever === 'dense') ranked = await pendingDense;
       else {
-        // BM25 runs here while the model embeds the query on its worker thread.
+        // BM25 runs here while the model embeds the query on its worker thread; one turn of the
+        // event loop first, so that the embedding request is posted before this thread is busy.
+        await new Promise((resolve) => setImmediate(resolve));
         const lexical = ws.lexical.search(query, depth);
         const dense = await pendingDense;
         const fused = this.options.fusion === 'rrf' ? reciprocalRankFusion([dense, lexical], this.options.rrfK) : relativeScoreFusion(dense, lexical, this.options.denseWeight);

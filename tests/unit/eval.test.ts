@@ -84,12 +84,12 @@ describe('bootstrap', () => {
 });
 
 describe('dataset converters on tiny fixtures', () => {
-  it('HotpotQA: passages by title, gold = titles in supporting_facts', () => {
+  it('HotpotQA: passages by title, gold = titles in supporting_facts, with the supporting sentences', () => {
     const ds = fromHotpotQa({ Paris: ['Paris is in France.', ' It has a tower.'], Rome: ['Rome is in Italy.'] }, [
       { _id: 'q1', question: 'Where is Paris?', answer: 'France', type: 'bridge', supporting_facts: [['Paris', 0], ['Paris', 1]] },
     ]);
     expect(ds.corpus).toEqual([{ id: 'Paris', title: 'Paris', text: 'Paris is in France. It has a tower.' }, { id: 'Rome', title: 'Rome', text: 'Rome is in Italy.' }]);
-    expect(ds.questions).toEqual([{ id: 'q1', question: 'Where is Paris?', answers: ['France'], goldIds: ['Paris'], type: 'bridge' }]);
+    expect(ds.questions).toEqual([{ id: 'q1', question: 'Where is Paris?', answers: ['France'], goldIds: ['Paris'], type: 'bridge', supportingSentences: ['Paris is in France.', 'It has a tower.'] }]);
     expect(() => fromHotpotQa({}, [{ _id: 'q', question: '?', answer: 'a', supporting_facts: [['Nowhere', 0]] }])).toThrow(/not in the corpus/);
   });
 
