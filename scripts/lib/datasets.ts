@@ -1,21 +1,10 @@
 /** Reading the canonical dataset format (corpus.jsonl, questions.jsonl) for scripts. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CorpusRecord, QuestionRecord } from '../../src/eval/converters.js';
 
-export interface CorpusEntry {
-  id: string;
-  title: string;
-  text: string;
-}
-
-export interface Question {
-  id: string;
-  question: string;
-  answers: string[];
-  goldIds: string[];
-  type?: string;
-  supportingSentences?: string[];
-}
+export type CorpusEntry = CorpusRecord;
+export type Question = QuestionRecord;
 
 export function jsonl<T>(path: string): T[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
