@@ -18,6 +18,9 @@ export const JUDGE_FEATURES = [
   'idfOverlapPassage',
   'idfOverlapSegment',
   'titleInQuestion',
+  'titlePhraseInQuestion',
+  'questionNamesInPassage',
+  'questionNamesInSegment',
   'reciprocalRank',
   'retrievalScoreShare',
   'segmentNewNames',
@@ -61,6 +64,11 @@ function cover(question: Set<string>, text: string): number {
 /** Capitalised words after a sentence's first word: a rough sign of names. */
 function names(text: string): string[] {
   return (text.match(/(?<=[\p{L}\p{N},;:)]\s+)\p{Lu}[\p{L}\p{N}'-]*/gu) ?? []).map((w) => w.toLowerCase());
+}
+
+/** Lower-cased words joined by single spaces, padded, for whole-phrase matching. */
+function phrase(text: string): string {
+  return ` ${words(text).join(' ')} `;
 }
 
 function askFlags(question: string) {
@@ -113,6 +121,7 @@ export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[],
     const hasNumber = NUMBER.test(segment) ? 1 : 0;
     const title = passage.title ? contentStems(passage.title) : new Set<string>();
     const titleInQuestion = title.size ? cover(title, question) : 0;
+    const questionNames = new Set(names(question).map(stem));
     const top = bestScore.get(question)!;
     const cosQP = cos(question, passage.chunk.text);
     const row: Record<(typeof JUDGE_FEATURES)[number], number> = {
@@ -125,6 +134,9 @@ export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[],
       idfOverlapPassage: idfPassage.get(input)!,
       idfOverlapSegment: idfSegment.get(input)!,
       titleInQuestion,
+      titlePhraseInQuestion: passage.title && phrase(question).includes(phrase(passage.title.replace(/\s*\(.*\)\s*$/, ''))) ? 1 : 0,
+      questionNamesInPassage: questionNames.size ? cover(questionNames, passage.chunk.text) : 0,
+      questionNamesInSegment: questionNames.size ? cover(questionNames, segment) : 0,
       reciprocalRank: 1 / Math.max(1, passage.ref),
       retrievalScoreShare: top > 0 ? passage.score / top : 0,
       segmentNewNames: newNames,
