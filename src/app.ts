@@ -30,6 +30,12 @@ import { fetchHubRepo, looksLikeRepoId } from './models/hub.js';
 import type { HubFile } from './models/hub.js';
 import { ModelCache } from './models/model-cache.js';
 import { ClassicRagMode } from './rag/classic-rag-mode.js';
+import { ExtractiveReportWriter } from './graph/community-reports.js';
+import { GraphIndexer } from './graph/graph-indexer.js';
+import { GraphService } from './graph/graph-service.js';
+import { NlpExtractor } from './graph/nlp-extractor.js';
+import { GraphGlobalMode, OfflineReportMapper } from './rag/graph/graph-global-mode.js';
+import { GraphLocalMode } from './rag/graph/graph-local-mode.js';
 import { ModeRegistry } from './rag/mode.js';
 import type { RagMode } from './rag/mode.js';
 import type { Critic } from './rag/self-rag/critic.js';
@@ -100,6 +106,11 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
+  const jobs = new JobRegistry(logger);
+  const graph = new GraphService(
+    new GraphIndexer(new NlpExtractor(), new ExtractiveReportWriter(), embedder, { maxSize: config.GRAPH_MAX_COMMUNITY_SIZE, maxLevels: config.GRAPH_MAX_LEVELS, seed: config.GRAPH_SEED }),
+    jobs,
+  );
   return {
     config,
     logger,
@@ -109,8 +120,14 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
     retriever,
     generator,
-    modes: new ModeRegistry([new ClassicRagMode(workspaces, retriever, generator), ...(await createSelfRag(config, { runtime, embedder, workspaces, retriever, generator, prompts, logger }))]),
-    jobs: new JobRegistry(logger),
+    graph,
+    modes: new ModeRegistry([
+      new ClassicRagMode(workspaces, retriever, generator),
+      ...(await createSelfRag(config, { runtime, embedder, workspaces, retriever, generator, prompts, logger })),
+      new GraphLocalMode(workspaces, graph, embedder, generator),
+      new GraphGlobalMode(workspaces, graph, embedder, new OfflineReportMapper()),
+    ]),
+    jobs,
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
   };

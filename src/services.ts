@@ -4,6 +4,7 @@ import type { Embedder } from './embedding/embedder.js';
 import type { Ingestor } from './ingestion/ingestor.js';
 import type { JobRegistry } from './jobs/jobs.js';
 import type { Generator } from './llm/generator.js';
+import type { GraphService } from './graph/graph-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { ModeRegistry } from './rag/mode.js';
 import type { Retriever } from './rag/retriever.js';
@@ -23,6 +24,7 @@ export interface Services {
   retriever: Retriever;
   generator: Generator;
   modes: ModeRegistry;
+  graph: GraphService;
   jobs: JobRegistry;
   metrics: Metrics;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };

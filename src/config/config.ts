@@ -43,6 +43,9 @@ const ConfigSchema = z.object({
 
   GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
   CRITIC: z.enum(['offline', 'lm']).default('offline'),
+  GRAPH_MAX_COMMUNITY_SIZE: int(2, 100_000).default(25),
+  GRAPH_MAX_LEVELS: int(1, 8).default(3),
+  GRAPH_SEED: int(0, 2 ** 31 - 1).default(42),
   CRITIC_HEADS_DIR: z.string().min(1).default('./models/critic-heads'),
   CRITIC_MODEL: z.string().default(''),
   LLM_BASE_URL: z.string().url().optional(),

@@ -53,6 +53,7 @@ export const JobSchema = z.object({
     unchanged: z.number(),
     chunks: z.number(),
     errors: z.array(z.object({ file: z.string(), error: z.string() })),
+    graph: z.object({ phase: z.string(), chunksTotal: z.number(), chunksExtracted: z.number(), chunksNew: z.number(), reportsWritten: z.number(), reportsReused: z.number() }).optional(),
   }),
   error: z.string().nullable(),
   createdAt: z.string(),

@@ -12,6 +12,8 @@ export interface JobProgress {
   unchanged: number;
   chunks: number;
   errors: Array<{ file: string; error: string }>;
+  /** Graph builds: the phase and its counts. */
+  graph?: { phase: string; chunksTotal: number; chunksExtracted: number; chunksNew: number; reportsWritten: number; reportsReused: number };
 }
 
 export interface Job {

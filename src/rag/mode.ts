@@ -11,6 +11,8 @@ export interface QueryRequest {
   retriever: RetrieverName;
   /** Self-RAG settings (validated by the self-rag mode; others ignore them). */
   selfRag?: unknown;
+  /** Graph-RAG settings (validated by the graph modes). */
+  graph?: unknown;
 }
 
 export interface Citation {
@@ -34,6 +36,8 @@ export interface QueryResult {
   usage: Usage;
   /** Self-RAG's visible reasoning (mode self-rag only). */
   selfRag?: SelfRagTrace;
+  /** Graph-RAG's trace: the level, the map calls, the chosen points with their reports, or the matched entities. */
+  graph?: Record<string, unknown>;
 }
 
 export interface ModeContext {

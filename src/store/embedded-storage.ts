@@ -4,12 +4,13 @@ import { HnswVectorIndex } from './hnsw/hnsw-vector-index.js';
 import type { HnswParams } from './hnsw/hnsw-vector-index.js';
 import { Fts5LexicalIndex } from './sqlite/fts5-lexical-index.js';
 import { SqliteDocStore } from './sqlite/sqlite-doc-store.js';
+import { SqliteGraphStore } from './sqlite/sqlite-graph-store.js';
 import type { WorkspaceParts } from './workspace.js';
 import type { StorageBackend } from './workspaces.js';
 
 /**
  * The embedded backend: one folder per workspace under `<DATA_DIR>/workspaces/`, holding
- * `store.sqlite` (documents, chunks, vectors, FTS5) and `vectors.hnsw` (the HNSW index).
+ * `store.sqlite` (documents, chunks, vectors, FTS5, graph extractions and index) and `vectors.hnsw` (the HNSW index).
  */
 export class EmbeddedStorage implements StorageBackend {
   readonly name = 'embedded';
@@ -43,6 +44,7 @@ export class EmbeddedStorage implements StorageBackend {
       docs,
       lexical: new Fts5LexicalIndex(docs.db),
       vectors,
+      graph: new SqliteGraphStore(docs.db),
       rebuildVectors: () => vectors.rebuild(docs.scanVectors(1024), docs.counts().chunks),
       deletedFraction: () => vectors.deletedFraction,
     };

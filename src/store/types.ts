@@ -107,3 +107,27 @@ export interface VectorIndex {
   persist(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A chunk's extracted entities and relations, as an extractor left them (JSON-serialisable). */
+export interface StoredExtraction {
+  chunkId: number;
+  extraction: unknown;
+}
+
+/**
+ * Per-workspace storage of the entity graph: extractions per chunk (so that only new chunks are
+ * extracted when the graph is updated) and the latest built index (graph, communities,
+ * reports) as one snapshot, replaced atomically.
+ */
+export interface GraphStore {
+  extractedChunkIds(extractor: string): number[];
+  putExtractions(extractor: string, rows: readonly StoredExtraction[]): void;
+  dropExtractions(chunkIds: readonly number[]): void;
+  allExtractions(extractor: string): StoredExtraction[];
+  getSnapshot(): string | undefined;
+  /** Replaces the snapshot and keeps only the vectors it uses, in one transaction. */
+  putSnapshot(json: string, vectorKeys: readonly string[]): void;
+  /** Embeddings of graph texts (entity descriptions, reports), by a hash of the text. */
+  getTextVectors(keys: readonly string[]): Map<string, Float32Array>;
+  putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): void;
+}

@@ -1,11 +1,12 @@
 import type { Logger } from '../core/logger.js';
-import type { DocStore, LexicalIndex, NewDocument, PutOutcome, VectorIndex } from './types.js';
+import type { DocStore, GraphStore, LexicalIndex, NewDocument, PutOutcome, VectorIndex } from './types.js';
 
 /** What a storage backend opens for one workspace. */
 export interface WorkspaceParts {
   docs: DocStore;
   lexical: LexicalIndex;
   vectors: VectorIndex;
+  graph: GraphStore;
   /** Rebuilds the vector index from the store (compaction); absent where the backend needs none. */
   rebuildVectors?: () => void;
   /** Share of the vector index taken by deleted entries. */
@@ -35,6 +36,10 @@ export class Workspace {
 
   get lexical(): LexicalIndex {
     return this.parts.lexical;
+  }
+
+  get graph(): GraphStore {
+    return this.parts.graph;
   }
 
   get vectors(): VectorIndex {

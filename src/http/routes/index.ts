@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { documentRoutes } from './documents.js';
+import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
@@ -11,4 +12,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(documentRoutes);
   await app.register(ingestRoutes);
   await app.register(queryRoutes);
+  await app.register(graphRoutes);
 }

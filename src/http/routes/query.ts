@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { RETRIEVERS } from '../../rag/retriever.js';
 import { SelfRagOptionsSchema } from '../../rag/self-rag/options.js';
+import { GraphOptionsSchema } from '../../rag/graph/options.js';
 import { DEFAULT_WORKSPACE } from '../../store/workspaces.js';
 import { errors, WorkspaceParams } from '../schemas.js';
 import { clientGone, openSse } from '../sse.js';
@@ -39,6 +40,7 @@ const QueryResultSchema = z.object({
     })
     .optional()
     .describe('mode self-rag: the retrieve decision, every judged candidate with its reflection-token distributions and score, and the chosen path'),
+  graph: z.record(z.string(), z.unknown()).optional().describe('graph modes: the community level, map calls and chosen points with their reports (global), or the matched entities and their reports (local)'),
 });
 
 export async function queryRoutes(app: FastifyInstance): Promise<void> {
@@ -62,6 +64,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
           retriever: z.enum(RETRIEVERS).default('hybrid'),
           stream: z.boolean().default(false),
           selfRag: SelfRagOptionsSchema.optional().describe('settings of mode self-rag'),
+          graph: GraphOptionsSchema.optional().describe('settings of modes graph-global and graph-local'),
         }),
         response: { 200: QueryResultSchema, ...errors },
       },

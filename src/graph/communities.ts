@@ -1,0 +1,66 @@
+import { UndirectedGraph } from 'graphology';
+import louvainModule from 'graphology-communities-louvain';
+import type { LouvainOptions } from 'graphology-communities-louvain';
+
+/** The entity graph: undirected, with a `weight` on every edge. */
+export type EntityGraph = UndirectedGraph;
+
+// graphology-communities-louvain is CommonJS; under NodeNext its default import is the module object.
+const louvain = louvainModule as unknown as (graph: EntityGraph, options?: LouvainOptions) => Record<string, number>;
+
+export interface Community {
+  /** `L<level>-<n>`, stable for a given graph and seed. */
+  id: string;
+  level: number;
+  parent: string | null;
+  /** Node keys, sorted. */
+  members: string[];
+}
+
+export interface CommunityOptions {
+  /** A community with more members than this is partitioned again at the next level. */
+  maxSize: number;
+  maxLevels: number;
+  seed: number;
+}
+
+/** mulberry32: a small seeded generator, so that Louvain's random order is reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Hierarchical communities by Louvain applied recursively: level 0 partitions the whole graph;
+ * a community larger than `maxSize` is partitioned again (its own subgraph) at the next level,
+ * down to `maxLevels` levels. Community numbers follow the smallest member key, so ids do not
+ * depend on Louvain's internal numbering.
+ */
+export function hierarchicalCommunities(graph: EntityGraph, options: CommunityOptions): Community[] {
+  const out: Community[] = [];
+  const partition = (g: EntityGraph, level: number, parent: string | null, seed: number) => {
+    if (g.order === 0) return;
+    const mapping = g.size > 0 ? louvain(g, { getEdgeWeight: 'weight', rng: seededRandom(seed) }) : Object.fromEntries(g.nodes().map((n, i) => [n, i]));
+    const groups = new Map<number, string[]>();
+    for (const [node, c] of Object.entries(mapping)) groups.set(c, [...(groups.get(c) ?? []), node]);
+    const sorted = [...groups.values()].map((m) => m.sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    if (parent !== null && sorted.length < 2) return; // Louvain found no finer structure
+    sorted.forEach((members, i) => {
+      const id = parent === null ? `L0-${i}` : `${parent}.${i}`;
+      out.push({ id: parent === null ? id : `L${level}-${id.slice(id.indexOf('-') + 1)}`, level, parent, members });
+      if (members.length > options.maxSize && level + 1 < options.maxLevels) {
+        const sub = g.copy() as EntityGraph;
+        const keep = new Set(members);
+        for (const n of g.nodes()) if (!keep.has(n)) sub.dropNode(n);
+        partition(sub, level + 1, out.at(-1)!.id, seed + 1);
+      }
+    });
+  };
+  partition(graph, 0, null, options.seed);
+  return out;
+}
