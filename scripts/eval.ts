@@ -123,10 +123,32 @@ try {
     });
   }
 
+  if (modes.some((m) => m.startsWith('graph-'))) {
+    const started = await call<{ jobId: string; message?: string }>(service.base, `/v1/workspaces/${workspace}/graph`, {});
+    if (started.status >= 400) throw new Error(`graph build: ${started.body.message}`);
+    let state = 'running';
+    while (state === 'running' || state === 'queued') {
+      await new Promise((r) => setTimeout(r, 500));
+      const job = await call<{ state: string; error: string | null; progress: { graph?: { phase: string } } }>(service.base, `/v1/jobs/${started.body.jobId}`);
+      state = job.body.state;
+      process.stderr.write(`\rgraph: ${job.body.progress.graph?.phase ?? state}      `);
+      if (state === 'failed') throw new Error(`graph build failed: ${job.body.error}`);
+    }
+    process.stderr.write('\n');
+  }
+
+  const titles = new Map(corpus.map((p) => [p.id, p.title]));
+  const phrase = (text: string) => ` ${text.toLowerCase().replace(/\s*\(.*\)\s*$/, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+  /** A bridge question's second hop: its one gold passage whose title the question does not name. */
+  const secondHop = (q: Question) => {
+    if (q.type !== 'bridge') return undefined;
+    const unnamed = q.goldIds.filter((g) => !phrase(q.question).includes(phrase(titles.get(g) ?? g)));
+    return unnamed.length === 1 ? unnamed[0] : undefined;
+  };
   const answers: AnswerRecord[] = [];
   for (const mode of modes) {
     await inParallel(questions, `query ${mode}`, async (q) => {
-      type QueryBody = { answer: string; citations: Array<{ docId: string }>; noAnswer: boolean; usage: { llmCalls: number; promptTokens: number; completionTokens: number }; message?: string };
+      type QueryBody = { answer: string; citations: Array<{ docId: string }>; retrieval?: { hits: Array<{ docId: string }> }; noAnswer: boolean; usage: { llmCalls: number; promptTokens: number; completionTokens: number }; message?: string };
       const res = await call<QueryBody>(service.base, '/query', { question: q.question, workspace, mode, k: Number(values['query-k']), retriever: values['query-retriever'] });
       const ok = res.status < 400;
       answers.push({
@@ -137,6 +159,8 @@ try {
         goldIds: q.goldIds,
         answer: ok ? res.body.answer : '',
         citedDocIds: ok ? res.body.citations.map((c) => c.docId) : [],
+        foundDocIds: ok ? [...new Set([...(res.body.retrieval?.hits ?? []).map((h) => h.docId), ...res.body.citations.map((c) => c.docId)])] : [],
+        ...(secondHop(q) ? { secondHopId: secondHop(q) } : {}),
         noAnswer: ok ? res.body.noAnswer : false,
         latencyMs: res.ms,
         llmCalls: ok ? res.body.usage.llmCalls : 0,

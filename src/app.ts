@@ -124,7 +124,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     modes: new ModeRegistry([
       new ClassicRagMode(workspaces, retriever, generator),
       ...(await createSelfRag(config, { runtime, embedder, workspaces, retriever, generator, prompts, logger })),
-      new GraphLocalMode(workspaces, graph, embedder, generator),
+      new GraphLocalMode(workspaces, graph, embedder, retriever, generator),
       new GraphGlobalMode(workspaces, graph, embedder, new OfflineReportMapper()),
     ]),
     jobs,

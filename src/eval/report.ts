@@ -87,6 +87,12 @@ export async function writeReport(outJson: string, result: EvalResult, ks: numbe
       );
     }
     lines.push('', `![accuracy](${basename(charts.accuracy!)})`, '', `![latency](${basename(charts.latency!)})`, '');
+    if (Object.values(result.modes).some((m) => m.secondHop?.questions)) {
+      lines.push('### Second hop', '', 'Bridge questions whose second gold passage (the one the question does not name) the mode retrieved or cited.', '');
+      lines.push('| mode | questions | second-hop recall |', '|---|---|---|');
+      for (const [m, s] of Object.entries(result.modes)) lines.push(`| ${m} | ${s.secondHop.questions} | ${withCi(s.secondHop.recall, s.ci.secondHopRecall, pct)} |`);
+      lines.push('');
+    }
     if (Object.keys(result.paired).length) {
       lines.push('## Paired comparisons', '', 'Difference (first − second) on the same answerable questions, with a paired bootstrap 95% interval; an interval that excludes 0 is a real difference.', '');
       lines.push('| pair | accuracy | F1 | citation precision |', '|---|---|---|---|');

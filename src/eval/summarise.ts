@@ -22,6 +22,10 @@ export interface AnswerRecord {
   goldIds: string[];
   answer: string;
   citedDocIds: string[];
+  /** Documents the mode retrieved or cited. */
+  foundDocIds?: string[];
+  /** For a bridge question: the gold passage the question does not name (the second hop), if exactly one. */
+  secondHopId?: string;
   noAnswer: boolean;
   latencyMs: number;
   llmCalls: number;
@@ -55,6 +59,8 @@ export interface ModeSummary extends AnswerMeasures {
   errors: number;
   answerable: AnswerMeasures;
   unanswerable: { questions: number; abstainRate: number };
+  /** Share of bridge questions whose second-hop passage the mode retrieved or cited. */
+  secondHop: { questions: number; recall: number };
   ci: Ci;
   latencyQuantiles: [number, number, number, number, number];
 }
@@ -119,6 +125,9 @@ export function summariseModes(records: AnswerRecord[], seed: number): Record<st
     ci.abstainRate = interval(bootstrapMean(rows.map((r) => (r.noAnswer ? 1 : 0)), { seed }));
     ci.unanswerableAbstainRate = interval(bootstrapMean(unanswerable.map((r) => (r.noAnswer ? 1 : 0)), { seed }));
     const a = measures(answerable);
+    const bridged = answerable.filter((r) => r.secondHopId);
+    const secondHopHits = bridged.map((r) => ((r.foundDocIds ?? r.citedDocIds).includes(r.secondHopId!) ? 1 : 0));
+    ci.secondHopRecall = interval(bootstrapMean(secondHopHits, { seed }));
     out[mode] = {
       ...a,
       abstainRate: mean(rows.map((r) => (r.noAnswer ? 1 : 0))),
@@ -129,6 +138,7 @@ export function summariseModes(records: AnswerRecord[], seed: number): Record<st
       errors: rows.filter((r) => r.error).length,
       answerable: a,
       unanswerable: { questions: unanswerable.length, abstainRate: mean(unanswerable.map((r) => (r.noAnswer ? 1 : 0))) },
+      secondHop: { questions: bridged.length, recall: mean(secondHopHits) },
       ci,
       latencyQuantiles: [0.05, 0.25, 0.5, 0.75, 0.95].map((q) => quantile(latencies, q)) as ModeSummary['latencyQuantiles'],
     };

@@ -54,13 +54,24 @@ export function hierarchicalCommunities(graph: EntityGraph, options: CommunityOp
       const id = parent === null ? `L0-${i}` : `${parent}.${i}`;
       out.push({ id: parent === null ? id : `L${level}-${id.slice(id.indexOf('-') + 1)}`, level, parent, members });
       if (members.length > options.maxSize && level + 1 < options.maxLevels) {
-        const sub = g.copy() as EntityGraph;
-        const keep = new Set(members);
-        for (const n of g.nodes()) if (!keep.has(n)) sub.dropNode(n);
-        partition(sub, level + 1, out.at(-1)!.id, seed + 1);
+        partition(subgraph(g, members), level + 1, out.at(-1)!.id, seed + 1);
       }
     });
   };
   partition(graph, 0, null, options.seed);
   return out;
+}
+
+/** The members and the edges among them, as a graph of their own. */
+function subgraph(g: EntityGraph, members: string[]): EntityGraph {
+  const sub = new UndirectedGraph();
+  const keep = new Set(members);
+  for (const m of members) sub.addNode(m, g.getNodeAttributes(m));
+  for (const m of members) {
+    g.forEachEdge(m, (edge, attributes, source, target) => {
+      if (source === m && keep.has(target) && !sub.hasEdge(source, target)) sub.addEdge(source, target, attributes);
+      else if (target === m && keep.has(source) && !sub.hasEdge(source, target)) sub.addEdge(source, target, attributes);
+    });
+  }
+  return sub;
 }

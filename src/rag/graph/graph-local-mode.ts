@@ -7,6 +7,11 @@ import type { Workspaces } from '../../store/workspaces.js';
 import { assembleAnswer, NO_ANSWER_TEXT } from '../mode.js';
 import type { ModeContext, QueryRequest, QueryResult, RagMode } from '../mode.js';
 import { GraphOptionsSchema } from './options.js';
+import type { Retriever } from '../retriever.js';
+
+function normalise(text: string): string {
+  return text.toLowerCase().replace(/\s*\(.*\)\s*$/u, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
 
 /** Entities of the question: by embedding of name and description, and a bonus where the question names them. */
 export function matchEntities(graph: LoadedGraph, question: string, q: Float32Array, n: number): Array<{ id: string; score: number }> {
@@ -22,9 +27,10 @@ export function matchEntities(graph: LoadedGraph, question: string, q: Float32Ar
 }
 
 /**
- * Graph-RAG local search: the entities the question is about, their strongest neighbours, and
- * the chunks that mention them (a chunk that mentions more of them, and the matched ones more
- * than the neighbours, ranks higher); the top-k chunks are answered from with citations, and
+ * Graph-RAG local search: the entities the question is about (by embedding and by name), their
+ * strongest neighbours, and the chunks that mention them (more of them, the matched ones more
+ * than the neighbours, and chunks of documents about them most). Half of the k passages are the
+ * retriever's hits for the question, the rest the best graph chunks; the answer cites them, and
  * the entities' level-0 community reports are listed beside.
  */
 export class GraphLocalMode implements RagMode {
@@ -34,6 +40,7 @@ export class GraphLocalMode implements RagMode {
     private readonly workspaces: Workspaces,
     private readonly graphs: GraphService,
     private readonly embedder: Embedder,
+    private readonly retriever: Retriever,
     private readonly generator: Generator,
   ) {}
 
@@ -52,10 +59,33 @@ export class GraphLocalMode implements RagMode {
         if (!weightOf.has(other)) weightOf.set(other, 0.5);
       }
     }
+    // A chunk scores the weights of the entities it mentions, twice over for an entity its
+    // document is about (the title names it): that is where a neighbour's own facts are.
     const chunkScore = new Map<number, number>();
-    for (const [id, w] of weightOf) for (const c of loaded.entities.get(id)?.chunkIds ?? []) chunkScore.set(c, (chunkScore.get(c) ?? 0) + w);
-    const ranked = [...chunkScore].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, request.k);
-    const chunks = new Map(ws.docs.getChunks(ranked.map(([id]) => id)).map((c) => [c.id, c]));
+    const candidates = new Map(ws.docs.getChunks([...new Set([...weightOf.keys()].flatMap((id) => loaded.entities.get(id)?.chunkIds ?? []))]).map((c) => [c.id, c]));
+    const titles = new Map<string, string>();
+    const titleOf = (docId: string) => {
+      if (!titles.has(docId)) titles.set(docId, normalise(ws.docs.getDocument(docId)?.title ?? ''));
+      return titles.get(docId)!;
+    };
+    for (const [id, w] of weightOf) {
+      const entity = loaded.entities.get(id);
+      const forms = new Set((entity?.forms ?? []).map(normalise));
+      for (const c of entity?.chunkIds ?? []) {
+        const chunk = candidates.get(c);
+        if (!chunk) continue;
+        const about = forms.has(titleOf(chunk.docId)) ? 2 : 1;
+        chunkScore.set(c, (chunkScore.get(c) ?? 0) + w * about);
+      }
+    }
+    // Half the context is what the retriever finds for the question; the other half comes
+    // from the graph: the chunks about the question's entities and their neighbours.
+    const retrieved = await this.retriever.search(ws, request.question, Math.ceil(request.k / 2), request.retriever, context.signal);
+    const seen = new Set(retrieved.map((h) => h.chunk.id));
+    const fromGraph = [...chunkScore].filter(([id]) => !seen.has(id)).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, request.k - retrieved.length);
+    for (const h of retrieved) candidates.set(h.chunk.id, h.chunk);
+    const ranked: Array<[number, number]> = [...retrieved.map((h): [number, number] => [h.chunk.id, h.score]), ...fromGraph];
+    const chunks = candidates;
     const passages: Passage[] = ranked.flatMap(([id, score], i) => {
       const chunk = chunks.get(id);
       return chunk ? [{ ref: i + 1, chunk, title: ws.docs.getDocument(chunk.docId)?.title ?? null, score }] : [];
