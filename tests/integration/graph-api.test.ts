@@ -51,13 +51,18 @@ describe('graph API and graph modes', () => {
     expect((await get('/v1/workspaces/g/graph/entities/nobody')).statusCode).toBe(404);
   });
 
-  it('exports GraphML and JSON', async () => {
+  it('exports GraphML and JSON, and draws a community as SVG', async () => {
     const graphml = await get('/v1/workspaces/g/graph/export?format=graphml');
     expect(graphml.headers['content-type']).toMatch(/graphml/);
     expect(graphml.body).toMatch(/<graphml[\s\S]*<node id="[^"]+"><data key="name">/);
     const json = (await get('/v1/workspaces/g/graph/export?format=json')).json();
     expect(json.entities.length).toBe((await get('/v1/workspaces/g/graph')).json().entities);
     expect((await get('/v1/workspaces/g/graph/export?format=svgz')).statusCode).toBe(400);
+    const community = (await get('/v1/workspaces/g/graph/communities?level=0')).json().communities[0];
+    const svg = await get(`/v1/workspaces/g/graph/communities/${community.id}/svg`);
+    expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
+    expect((svg.body.match(/<circle /g) ?? []).length).toBe(community.size);
+    expect((await get('/v1/workspaces/g/graph/communities/L9-9/svg')).statusCode).toBe(404);
   });
 
   it('updates incrementally: a new document is extracted alone, and a deleted one leaves the graph', async () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
+import { communitySvg } from '../../graph/community-svg.js';
 import { toGraphMl } from '../../graph/graph-service.js';
 import { errors, JobSchema, WorkspaceParams } from '../schemas.js';
 
@@ -143,6 +144,24 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
             return { id: c.id, level: c.level, parent: c.parent, size: c.members.length, members: c.members, report: rep ? { title: rep.title, summary: rep.summary, rating: rep.rating, findings: rep.findings } : null };
           }),
       };
+    },
+  );
+
+  r.get(
+    '/v1/workspaces/:ws/graph/communities/:id/svg',
+    {
+      schema: {
+        tags: ['graph'],
+        summary: 'A community drawn as SVG: its entities on a circle, its relations as lines',
+        params: WorkspaceParams.extend({ id: z.string() }),
+      },
+    },
+    async (request, reply) => {
+      const loaded = graph.load(workspaces.get(request.params.ws));
+      const community = loaded.snapshot.communities.find((c) => c.id === request.params.id);
+      if (!community) throw new NotFoundError(`community "${request.params.id}" is not in the graph; list them with GET /v1/workspaces/${request.params.ws}/graph/communities?level=0`);
+      const title = loaded.snapshot.reports.find((rep) => rep.communityId === community.id)?.title ?? '';
+      return reply.type('image/svg+xml').send(communitySvg(community, loaded.entities, loaded.snapshot.relations, title));
     },
   );
 
