@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { AppError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -62,6 +62,8 @@ export class JobRegistry {
       finishedAt: null,
     };
     const controller = new AbortController();
+    // Every batch a job queues on a model listens to this signal while it waits; many may wait at once.
+    setMaxListeners(0, controller.signal);
     this.jobs.set(job.id, job);
     this.controllers.set(job.id, controller);
     this.prune();
