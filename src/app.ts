@@ -80,6 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await registerRoutes(app);
   app.addHook('onClose', async () => {
     // In-flight requests have finished; jobs stop after the document they are writing.
+    services.graph.close();
     services.jobs.cancelAll();
     await services.jobs.drain();
     await services.workspaces.close();
@@ -110,7 +111,9 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const graph = new GraphService(
     new GraphIndexer(new NlpExtractor(), new ExtractiveReportWriter(), embedder, { maxSize: config.GRAPH_MAX_COMMUNITY_SIZE, maxLevels: config.GRAPH_MAX_LEVELS, seed: config.GRAPH_SEED }),
     jobs,
+    config.GRAPH_AUTO_UPDATE_MS,
   );
+  workspaces.onWrite((ws) => graph.noteWrite(ws));
   return {
     config,
     logger,

@@ -46,6 +46,7 @@ const ConfigSchema = z.object({
   GRAPH_MAX_COMMUNITY_SIZE: int(2, 100_000).default(25),
   GRAPH_MAX_LEVELS: int(1, 8).default(3),
   GRAPH_SEED: int(0, 2 ** 31 - 1).default(42),
+  GRAPH_AUTO_UPDATE_MS: int(0, 3_600_000).default(5000),
   CRITIC_HEADS_DIR: z.string().min(1).default('./models/critic-heads'),
   CRITIC_MODEL: z.string().default(''),
   LLM_BASE_URL: z.string().url().optional(),

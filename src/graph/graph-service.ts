@@ -21,11 +21,36 @@ export interface LoadedGraph {
 export class GraphService {
   private readonly loaded = new Map<string, { builtAt: string; graph: LoadedGraph }>();
   private readonly building = new Map<string, string>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
 
+  /** `autoUpdateMs`: after a write to a workspace that has a graph, update it this much later (0: never). */
   constructor(
     private readonly indexer: GraphIndexer,
     private readonly jobs: JobRegistry,
+    private readonly autoUpdateMs = 0,
   ) {}
+
+  /**
+   * A workspace's documents changed: if it has a graph, an update job follows once writes have
+   * been quiet for `autoUpdateMs` (a build already running is followed by another).
+   */
+  noteWrite(ws: Workspace): void {
+    if (this.autoUpdateMs <= 0 || !ws.graph.getSnapshot()) return;
+    clearTimeout(this.pending.get(ws.name));
+    const timer = setTimeout(() => {
+      this.pending.delete(ws.name);
+      if (this.building.has(ws.name)) return this.noteWrite(ws);
+      this.startBuild(ws);
+    }, this.autoUpdateMs);
+    timer.unref();
+    this.pending.set(ws.name, timer);
+  }
+
+  /** Pending automatic updates are dropped (at shutdown). */
+  close(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
 
   /** Starts (or updates) the workspace's graph; a build already running is a 409 naming its job. */
   startBuild(ws: Workspace): Job {

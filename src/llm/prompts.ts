@@ -7,6 +7,10 @@ export const PROMPT_SPECS = {
   'rag/system': [],
   'rag/user': ['passages', 'question'],
   'self-rag/instruction': ['question', 'response'],
+  'graph/extract': ['entity_types', 'input_text'],
+  'graph/glean': [],
+  'graph/community-report': ['entities', 'relationships'],
+  'graph/map': ['question', 'reports'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PromptName = keyof typeof PROMPT_SPECS;

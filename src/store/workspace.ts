@@ -28,6 +28,7 @@ export class Workspace {
     readonly name: string,
     private readonly parts: WorkspaceParts,
     private readonly logger: Logger,
+    private readonly written: (ws: Workspace) => void = () => {},
   ) {}
 
   get docs(): DocStore {
@@ -102,6 +103,7 @@ export class Workspace {
       this.logger.info({ workspace: this.name }, 'vector index compacted');
     }
     this.schedulePersist();
+    this.written(this);
   }
 
   private schedulePersist(): void {

@@ -25,6 +25,7 @@ export function validateWorkspaceName(name: string): string {
 /** Opens workspaces on demand, once each, and closes them together. */
 export class Workspaces {
   private readonly open = new Map<string, Workspace>();
+  private readonly writeListeners: Array<(ws: Workspace) => void> = [];
 
   /** `embedder` names the model (and dimension) whose vectors the workspaces hold. */
   constructor(
@@ -58,10 +59,15 @@ export class Workspaces {
       parts.docs.close();
       throw new ConflictError(`workspace "${name}" was indexed with embedder ${builtWith}; this service runs ${this.embedder}. Ingest into a new workspace, or start the service with the embedder it was built with`);
     }
-    ws = new Workspace(name, parts, this.logger);
+    ws = new Workspace(name, parts, this.logger, (changed) => this.writeListeners.forEach((listen) => listen(changed)));
     ws.reconcile();
     this.open.set(name, ws);
     return ws;
+  }
+
+  /** Calls `listener` after every write (documents added, replaced or deleted) to any workspace. */
+  onWrite(listener: (ws: Workspace) => void): void {
+    this.writeListeners.push(listener);
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,7 @@ describe('graph API and graph modes', () => {
   }
 
   beforeAll(async () => {
-    t = await testApp({ GRAPH_MAX_COMMUNITY_SIZE: '4' });
+    t = await testApp({ GRAPH_MAX_COMMUNITY_SIZE: '4', GRAPH_AUTO_UPDATE_MS: '0' });
     await post('/v1/workspaces/g/documents', { id: 'stave', title: 'Stave One', text: STAVE });
   });
   afterAll(() => t.app.close());
@@ -104,6 +104,25 @@ describe('graph API and graph modes', () => {
     expect(body.citations.length).toBeGreaterThan(0);
     const none = (await post('/query', { question: 'quantum chromodynamics lattice', workspace: 'g', mode: 'graph-global' })).json();
     expect(none).toMatchObject({ noAnswer: true, answer: 'No relevant information was found in the community reports.' });
+  });
+
+  it('updates the graph by itself after documents change, once writes are quiet', async () => {
+    const auto = await testApp({ GRAPH_AUTO_UPDATE_MS: '300' });
+    try {
+      const inject = (url: string, payload?: unknown) => auto.app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+      await inject('/v1/workspaces/a/documents', { id: 'stave', text: STAVE });
+      await waitForJob(auto.app, (await inject('/v1/workspaces/a/graph')).json().jobId);
+      await inject('/v1/workspaces/a/documents', { id: 'alps', text: ALPS });
+      let found = 0;
+      for (let i = 0; i < 100 && found === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        found = (await auto.app.inject('/v1/workspaces/a/graph/entities?q=matterhorn')).json().entities?.length ?? 0;
+      }
+      expect(found).toBe(1);
+      expect((await auto.app.inject('/v1/workspaces/a/graph')).json().stale).toBe(false);
+    } finally {
+      await auto.app.close();
+    }
   });
 
   it('refuses bad graph settings and a second concurrent build', async () => {
