@@ -33,7 +33,11 @@ import { ClassicRagMode } from './rag/classic-rag-mode.js';
 import { ExtractiveReportWriter } from './graph/community-reports.js';
 import { GraphIndexer } from './graph/graph-indexer.js';
 import { GraphService } from './graph/graph-service.js';
+import { LlmExtractor } from './graph/llm-extractor.js';
+import type { LlmEndpoint } from './graph/llm-extractor.js';
+import { LlmReportWriter } from './graph/llm-report-writer.js';
 import { NlpExtractor } from './graph/nlp-extractor.js';
+import { LlmReportMapper } from './rag/graph/llm-report-mapper.js';
 import { GraphGlobalMode, OfflineReportMapper } from './rag/graph/graph-global-mode.js';
 import { GraphLocalMode } from './rag/graph/graph-local-mode.js';
 import { ModeRegistry } from './rag/mode.js';
@@ -108,11 +112,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
   const jobs = new JobRegistry(logger);
-  const graph = new GraphService(
-    new GraphIndexer(new NlpExtractor(), new ExtractiveReportWriter(), embedder, { maxSize: config.GRAPH_MAX_COMMUNITY_SIZE, maxLevels: config.GRAPH_MAX_LEVELS, seed: config.GRAPH_SEED }),
-    jobs,
-    config.GRAPH_AUTO_UPDATE_MS,
-  );
+  const graph = createGraphService(config, { embedder, prompts, jobs });
   workspaces.onWrite((ws) => graph.noteWrite(ws));
   return {
     config,
@@ -128,7 +128,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
       new ClassicRagMode(workspaces, retriever, generator),
       ...(await createSelfRag(config, { runtime, embedder, workspaces, retriever, generator, prompts, logger })),
       new GraphLocalMode(workspaces, graph, embedder, retriever, generator),
-      new GraphGlobalMode(workspaces, graph, embedder, new OfflineReportMapper()),
+      new GraphGlobalMode(workspaces, graph, embedder, config.GENERATOR === 'openai' ? new LlmReportMapper(llmEndpoint(config), prompts) : new OfflineReportMapper()),
     ]),
     jobs,
     metrics,
@@ -156,6 +156,18 @@ async function createEmbedder(config: Config, runtime: OnnxRuntime, cache: Model
     folder = await fetchHubRepo(folder, HF_EMBEDDER_FILES, { endpoint: config.HF_ENDPOINT, revision: config.HF_REVISION, cacheDir: config.MODEL_CACHE_DIR });
   }
   return HfOnnxEmbedder.create(runtime, { folder, batchSize: config.EMBED_BATCH_SIZE, pooling: config.EMBEDDER_POOLING });
+}
+
+function llmEndpoint(config: Config): LlmEndpoint {
+  return { baseUrl: config.LLM_BASE_URL!, apiKey: config.LLM_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS, model: config.LLM_MODEL, temperature: config.LLM_TEMPERATURE, maxTokens: config.LLM_MAX_TOKENS };
+}
+
+/** Graph builds: the offline extractor unless GRAPH_EXTRACTOR=llm; LLM reports when an LLM generator is configured. */
+function createGraphService(config: Config, parts: { embedder: Embedder; prompts: Prompts; jobs: JobRegistry }): GraphService {
+  const extractor = config.GRAPH_EXTRACTOR === 'llm' ? new LlmExtractor(llmEndpoint(config), parts.prompts) : new NlpExtractor();
+  const reports = config.GENERATOR === 'openai' ? new LlmReportWriter(llmEndpoint(config), parts.prompts) : new ExtractiveReportWriter();
+  const communities = { maxSize: config.GRAPH_MAX_COMMUNITY_SIZE, maxLevels: config.GRAPH_MAX_LEVELS, seed: config.GRAPH_SEED };
+  return new GraphService(new GraphIndexer(extractor, reports, parts.embedder, communities), parts.jobs, config.GRAPH_AUTO_UPDATE_MS);
 }
 
 /** The self-rag mode, or none (with a warning) where its critic cannot be loaded. */

@@ -43,6 +43,7 @@ const ConfigSchema = z.object({
 
   GENERATOR: z.enum(['extractive', 'openai']).default('extractive'),
   CRITIC: z.enum(['offline', 'lm']).default('offline'),
+  GRAPH_EXTRACTOR: z.enum(['nlp', 'llm']).default('nlp'),
   GRAPH_MAX_COMMUNITY_SIZE: int(2, 100_000).default(25),
   GRAPH_MAX_LEVELS: int(1, 8).default(3),
   GRAPH_SEED: int(0, 2 ** 31 - 1).default(42),
@@ -82,6 +83,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.CRITIC === 'lm' && (!config.LLM_BASE_URL || !(config.CRITIC_MODEL || config.LLM_MODEL))) {
     throw new ConfigError('CRITIC=lm needs LLM_BASE_URL and CRITIC_MODEL (or LLM_MODEL): a server whose /completions returns log-probabilities of Self-RAG reflection tokens');
+  }
+  if (config.GRAPH_EXTRACTOR === 'llm' && (!config.LLM_BASE_URL || !config.LLM_MODEL)) {
+    throw new ConfigError('GRAPH_EXTRACTOR=llm needs LLM_BASE_URL and LLM_MODEL (an OpenAI-compatible chat/completions server)');
   }
   if (config.GENERATOR === 'openai' && (!config.LLM_BASE_URL || !config.LLM_MODEL)) {
     throw new ConfigError('GENERATOR=openai needs LLM_BASE_URL (e.g. http://localhost:8000/v1) and LLM_MODEL');

@@ -14,7 +14,8 @@ export interface ReportInput {
 /** Writes a community's report (extractive offline; an LLM writes JSON reports when configured). */
 export interface ReportWriter {
   readonly id: string;
-  write(input: ReportInput, signal?: AbortSignal): Promise<Omit<CommunityReport, 'contentHash' | 'vectorKey' | 'rating'>>;
+  /** A report; `rating` where the writer judges importance itself (else the indexer rates by size). */
+  write(input: ReportInput, signal?: AbortSignal): Promise<Omit<CommunityReport, 'contentHash' | 'vectorKey' | 'rating'> & { rating?: number }>;
 }
 
 export function communityHash(input: Pick<ReportInput, 'community' | 'relations'>): string {

@@ -33,8 +33,9 @@ export interface CommunityReport {
   level: number;
   title: string;
   summary: string;
-  /** Importance, 0–10. */
+  /** Importance, 0–10: the writer's own (an LLM's), else by the community's share of mentions. */
   rating: number;
+  ratedBy?: 'writer';
   findings: Finding[];
   /** Hash of the community's members and edges: an unchanged community keeps its report. */
   contentHash: string;

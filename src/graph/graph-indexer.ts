@@ -78,7 +78,7 @@ export class GraphIndexer {
     const previous = this.previousReports(ws);
     const byId = new Map(entities.map((e) => [e.id, e]));
     const reported = communities.filter((c) => c.members.length >= MIN_REPORTED_COMMUNITY);
-    const drafts: Array<Omit<CommunityReport, 'rating'> & { mentions: number }> = [];
+    const drafts: Array<Omit<CommunityReport, 'rating'> & { rating?: number; mentions: number }> = [];
     for (const community of reported) {
       signal?.throwIfAborted();
       const members = new Set(community.members);
@@ -95,12 +95,12 @@ export class GraphIndexer {
       const chunkSet = [...new Set(memberEntities.flatMap((e) => e.chunkIds))].slice(0, 200);
       const chunks = new Map(ws.docs.getChunks(chunkSet).map((c) => [c.id, c]));
       const written = await this.reports.write({ community, entities: memberEntities, relations: inside, chunks }, signal);
-      drafts.push({ ...written, communityId: community.id, level: community.level, contentHash, vectorKey: sha256Hex(reportText(written)), mentions });
+      drafts.push({ ...written, ...(written.rating !== undefined ? { ratedBy: 'writer' as const } : {}), communityId: community.id, level: community.level, contentHash, vectorKey: sha256Hex(reportText(written)), mentions });
       progress.reportsWritten++;
       if (progress.reportsWritten % 20 === 0) report();
     }
     const ratings = rateReports(drafts);
-    const reports: CommunityReport[] = drafts.map(({ mentions: _m, ...r }, i) => ({ ...r, rating: ratings[i]! }));
+    const reports: CommunityReport[] = drafts.map(({ mentions: _m, ...r }, i) => ({ ...r, rating: r.rating ?? ratings[i]! }));
 
     progress.phase = 'embedding';
     report();
@@ -124,10 +124,11 @@ export class GraphIndexer {
     return snapshot;
   }
 
-  private previousReports(ws: Workspace): Map<string, Omit<CommunityReport, 'rating'>> {
+  /** The last build's reports by community and content; the writer's own ratings are kept, size ratings are recomputed. */
+  private previousReports(ws: Workspace): Map<string, Omit<CommunityReport, 'rating'> & { rating?: number }> {
     const json = ws.graph.getSnapshot();
     if (!json) return new Map();
     const snapshot = JSON.parse(json) as GraphSnapshot;
-    return new Map(snapshot.reports.map(({ rating: _r, ...r }) => [`${r.communityId}\u0000${r.contentHash}`, r]));
+    return new Map(snapshot.reports.map(({ rating, ratedBy, ...r }) => [`${r.communityId}\u0000${r.contentHash}`, ratedBy === 'writer' ? { ...r, rating, ratedBy } : r]));
   }
 }

@@ -22,7 +22,7 @@ export interface MapPoint {
 /** The map stage: turns a batch of reports into scored points (offline here; an LLM when configured). */
 export interface ReportMapper {
   readonly id: string;
-  map(question: string, questionVector: Float32Array, reports: CommunityReport[], graph: LoadedGraph): Promise<MapPoint[]>;
+  map(question: string, questionVector: Float32Array, reports: CommunityReport[], graph: LoadedGraph, signal?: AbortSignal): Promise<MapPoint[]>;
 }
 
 /**
@@ -75,7 +75,7 @@ export class GraphGlobalMode implements RagMode {
     const batches = packBatches(reports, options.batchTokens, (r) => count(reportText(r)));
     const [q] = (await this.embedder.embed([request.question], { signal: context.signal, priority: 'interactive' })).vectors;
     const points: MapPoint[] = [];
-    for (const batch of batches) points.push(...(await this.mapper.map(request.question, q!, batch, loaded)));
+    for (const batch of batches) points.push(...(await this.mapper.map(request.question, q!, batch, loaded, context.signal)));
     const t1 = performance.now();
     const chosen = fillBudget(points, options.reduceTokens, (p) => count(p.text));
     const chunkRecords = new Map(ws.docs.getChunks([...new Set(chosen.flatMap((p) => p.chunkIds.slice(0, 1)))]).map((c) => [c.id, c]));
