@@ -4,9 +4,10 @@
  * answers (reading ids back out of the prompt's tables where it must cite them); every
  * expected strength, score and chunk list below is worked out by hand from those answers.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
+import type { FakeRequest } from '../support/fake-openai-server.js';
 import { AbortedError } from '../../src/core/errors.js';
 import type { Community } from '../../src/graph/communities.js';
 import type { CommunityReport, GraphEntity, GraphRelation } from '../../src/graph/graph-index.js';
@@ -24,39 +25,13 @@ interface ChatBody {
   max_tokens?: number;
   response_format?: { type: string };
 }
-interface FakeRequest {
-  path: string | undefined;
-  auth: string | undefined;
-  body: ChatBody;
-}
-type Reply = (body: ChatBody, res: ServerResponse) => void;
-
-const requests: FakeRequest[] = [];
-let reply: Reply = () => {};
-const fakeChatServer = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (d) => (raw += d));
-  req.on('end', () => {
-    const body = JSON.parse(raw) as ChatBody;
-    requests.push({ path: req.url, auth: req.headers.authorization, body });
-    reply(body, res);
-  });
-});
-let baseUrl = '';
-beforeAll(async () => {
-  await new Promise<void>((r) => fakeChatServer.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(fakeChatServer.address() as AddressInfo).port}/v1`;
-});
-afterAll(() => {
-  fakeChatServer.closeAllConnections();
-  return new Promise<void>((r) => fakeChatServer.close(() => r()));
-});
+const fake = useFakeOpenAiServer<ChatBody>();
 
 const prompts = Prompts.load('prompts');
-const endpoint = (timeoutMs = 5000) => ({ baseUrl, apiKey: 'k-123', timeoutMs, model: 'graph-7b', temperature: 0, maxTokens: 512 });
+const endpoint = (timeoutMs = 5000) => ({ baseUrl: fake.baseUrl, apiKey: 'k-123', timeoutMs, model: 'graph-7b', temperature: 0, maxTokens: 512 });
 /** A chat/completions answer whose content is `content`. */
 const answer = (res: ServerResponse, content: string, finishReason = 'stop') => res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: finishReason }] }));
-const lastPrompt = () => requests.at(-1)!.body.messages.at(-1)!.content;
+const lastPrompt = () => fake.requests.at(-1)!.body.messages.at(-1)!.content;
 
 describe('parseGraphRecords', () => {
   it('reads entities and relationships, and ignores what follows the completion marker', () => {
@@ -122,13 +97,13 @@ describe('LlmExtractor', () => {
   const gleaned = '("entity"<|>Fred<|>PERSON<|>Scrooge\'s nephew)##("entity"<|>scrooge<|>PERSON<|>Dislikes Christmas)##("relationship"<|>Marley<|>Scrooge<|>Marley haunts Scrooge<|>9)##("relationship"<|>Fred<|>Scrooge<|>Fred invites Scrooge to dinner<|>4)<|COMPLETE|>';
 
   it('asks once, gleans once in the same conversation, and merges the records', async () => {
-    requests.length = 0;
-    reply = (body, res) => answer(res, body.messages.length === 1 ? first : gleaned);
+    fake.requests.length = 0;
+    fake.reply = (body, res) => answer(res, body.messages.length === 1 ? first : gleaned);
     const extractor = new LlmExtractor(endpoint(), prompts, { entityTypes: ['person', 'organization'] });
     const [out] = await extractor.extract([{ chunkId: 7, text: 'Marley was dead, to begin with.' }]);
 
-    expect(requests).toHaveLength(2);
-    const [one, two] = requests as [FakeRequest, FakeRequest];
+    expect(fake.requests).toHaveLength(2);
+    const [one, two] = fake.requests as [FakeRequest<ChatBody>, FakeRequest<ChatBody>];
     expect(one).toMatchObject({ path: '/v1/chat/completions', auth: 'Bearer k-123', body: { model: 'graph-7b', temperature: 0, max_tokens: 512 } });
     expect(one.body.messages).toHaveLength(1);
     expect(one.body.messages[0]!.content).toContain('Text: Marley was dead, to begin with.');
@@ -153,14 +128,14 @@ describe('LlmExtractor', () => {
   });
 
   it('returns an empty extraction when neither answer holds a record', async () => {
-    reply = (_, res) => answer(res, 'I could not find any entities.');
+    fake.reply = (_, res) => answer(res, 'I could not find any entities.');
     expect(await new LlmExtractor(endpoint(), prompts).extract([{ chunkId: 1, text: 'Nothing here.' }])).toEqual([{ entities: [], relations: [] }]);
   });
 
   it('extracts at most `concurrency` chunks at once and keeps the chunks in order', async () => {
     let inFlight = 0;
     let most = 0;
-    reply = (body, res) => {
+    fake.reply = (body, res) => {
       inFlight++;
       most = Math.max(most, inFlight);
       const name = /Text: (\w+) walked/.exec(body.messages[0]!.content)![1]!;
@@ -176,11 +151,11 @@ describe('LlmExtractor', () => {
   });
 
   it("turns the caller's abort into AbortedError and a failing server into UpstreamError", async () => {
-    reply = () => {}; // never answers
+    fake.reply = () => {}; // never answers
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(new LlmExtractor(endpoint(), prompts).extract([{ chunkId: 1, text: 'x' }], controller.signal)).rejects.toBeInstanceOf(AbortedError);
-    reply = (_, res) => {
+    fake.reply = (_, res) => {
       res.statusCode = 500;
       res.end('model not loaded');
     };
@@ -218,8 +193,8 @@ function idsIn(prompt: string) {
 
 describe('LlmReportWriter', () => {
   it('asks for JSON, validates it, and maps cited relation and entity ids to their chunks', async () => {
-    requests.length = 0;
-    reply = (body, res) => {
+    fake.requests.length = 0;
+    fake.reply = (body, res) => {
       const ids = idsIn(body.messages[0]!.content);
       answer(res, JSON.stringify({
         title: 'Scrooge and his circle',
@@ -237,7 +212,7 @@ describe('LlmReportWriter', () => {
     };
     const report = await new LlmReportWriter(endpoint(), prompts).write(input);
 
-    const sent = requests.at(-1)!;
+    const sent = fake.requests.at(-1)!;
     expect(sent.body.response_format).toEqual({ type: 'json_object' });
     const { entityRows, relationRows } = idsIn(sent.body.messages[0]!.content);
     expect(entityRows.map((r) => r[1])).toEqual(expect.arrayContaining(['Scrooge', 'Marley', 'Cratchit', 'Fred']));
@@ -259,7 +234,7 @@ describe('LlmReportWriter', () => {
   it('sends the strongest relations first when the tables must be cut to the character budget', async () => {
     const long = (e: GraphEntity): GraphEntity => ({ ...e, descriptions: [`${e.name} ${'is described at length '.repeat(7)}`] });
     const longRelations = relations.map((r) => ({ ...r, descriptions: [`${r.descriptions[0]} ${'with many words '.repeat(10)}`] }));
-    reply = (_, res) => answer(res, JSON.stringify({ title: 'T', summary: 'S', findings: [{ summary: 'cites a relation that was cut [Data: Relationships (2)]', explanation: '' }] }));
+    fake.reply = (_, res) => answer(res, JSON.stringify({ title: 'T', summary: 'S', findings: [{ summary: 'cites a relation that was cut [Data: Relationships (2)]', explanation: '' }] }));
     const report = await new LlmReportWriter(endpoint(), prompts, { maxInputChars: 400 }).write({ ...input, entities: entities.map(long), relations: longRelations });
     const { entityRows, relationRows } = idsIn(lastPrompt());
     expect(relationRows.map((r) => [r[1], r[2]])).toEqual([['Marley', 'Scrooge']]);
@@ -270,7 +245,7 @@ describe('LlmReportWriter', () => {
 
   it('keeps at most 10 findings and reads a fenced JSON answer', async () => {
     const findings = Array.from({ length: 12 }, (_, i) => ({ summary: `Finding ${i + 1}`, explanation: 'x' }));
-    reply = (_, res) => answer(res, `Here is the report:\n\`\`\`json\n${JSON.stringify({ title: 'T', summary: 'S', rating: 12, findings })}\n\`\`\``);
+    fake.reply = (_, res) => answer(res, `Here is the report:\n\`\`\`json\n${JSON.stringify({ title: 'T', summary: 'S', rating: 12, findings })}\n\`\`\``);
     const report = await new LlmReportWriter(endpoint(), prompts).write(input);
     expect(report.findings.map((f) => f.summary)).toEqual(findings.slice(0, 10).map((f) => f.summary));
     expect(report.rating).toBe(10); // clamped to 0–10
@@ -278,14 +253,14 @@ describe('LlmReportWriter', () => {
 
   it('rejects an answer that is not JSON, misses a field, or has no usable finding, with UpstreamError', async () => {
     const writer = new LlmReportWriter(endpoint(), prompts);
-    reply = (_, res) => answer(res, 'Title: Scrooge. This community is about');
+    fake.reply = (_, res) => answer(res, 'Title: Scrooge. This community is about');
     await expect(writer.write(input)).rejects.toThrow(UpstreamError);
     await expect(writer.write(input)).rejects.toThrow(/report for community L0-3 is not valid JSON: Title: Scrooge/);
-    reply = (_, res) => answer(res, '{"title": "T", "summary": "cut o', 'length');
+    fake.reply = (_, res) => answer(res, '{"title": "T", "summary": "cut o', 'length');
     await expect(writer.write(input)).rejects.toThrow(/cut off at max_tokens/);
-    reply = (_, res) => answer(res, JSON.stringify({ summary: 'S', findings: [] }));
+    fake.reply = (_, res) => answer(res, JSON.stringify({ summary: 'S', findings: [] }));
     await expect(writer.write(input)).rejects.toThrow(/does not match .*title/);
-    reply = (_, res) => answer(res, JSON.stringify({ title: 'T', summary: 'S', findings: [{ explanation: 'no summary' }] }));
+    fake.reply = (_, res) => answer(res, JSON.stringify({ title: 'T', summary: 'S', findings: [{ explanation: 'no summary' }] }));
     await expect(writer.write(input)).rejects.toThrow(/no usable finding/);
   });
 });
@@ -306,8 +281,8 @@ const q = new Float32Array(4);
 
 describe('LlmReportMapper', () => {
   it('sends the reports with numbered findings and maps cited reports and findings to points', async () => {
-    requests.length = 0;
-    reply = (_, res) =>
+    fake.requests.length = 0;
+    fake.reply = (_, res) =>
       answer(res, JSON.stringify({
         points: [
           { description: 'Scrooge was a miser [Data: Reports (L0-1.2, L1-4)].', score: 80 },
@@ -321,7 +296,7 @@ describe('LlmReportMapper', () => {
       }));
     const points = await new LlmReportMapper(endpoint(), prompts).map('Who was Scrooge?', q, batch, noGraph);
 
-    const sent = requests.at(-1)!;
+    const sent = fake.requests.at(-1)!;
     expect(sent.body.response_format).toEqual({ type: 'json_object' });
     const prompt = sent.body.messages[0]!.content;
     expect(prompt).toContain('Who was Scrooge?');
@@ -338,19 +313,19 @@ describe('LlmReportMapper', () => {
   });
 
   it('gives an uncited point to the report when the batch holds only one', async () => {
-    reply = (_, res) => answer(res, JSON.stringify({ points: [{ description: 'Uncited', score: 30 }] }));
+    fake.reply = (_, res) => answer(res, JSON.stringify({ points: [{ description: 'Uncited', score: 30 }] }));
     const points = await new LlmReportMapper(endpoint(), prompts).map('q', q, [batch[1]!], noGraph);
     expect(points.map((p) => [p.report.communityId, p.chunkIds, p.score])).toEqual([['L1-4', [7, 8, 9], 30]]);
   });
 
   it('rejects an answer that is not JSON or has no points list, and turns abort into AbortedError', async () => {
     const mapper = new LlmReportMapper(endpoint(), prompts);
-    reply = (_, res) => answer(res, 'Scrooge was a miser (score 80)');
+    fake.reply = (_, res) => answer(res, 'Scrooge was a miser (score 80)');
     await expect(mapper.map('q', q, batch, noGraph)).rejects.toThrow(UpstreamError);
     await expect(mapper.map('q', q, batch, noGraph)).rejects.toThrow(/map answer for 2 report\(s\) is not valid JSON: Scrooge was a miser/);
-    reply = (_, res) => answer(res, JSON.stringify({ answer: 'Scrooge' }));
+    fake.reply = (_, res) => answer(res, JSON.stringify({ answer: 'Scrooge' }));
     await expect(mapper.map('q', q, batch, noGraph)).rejects.toThrow(/does not match \{points: .*points/);
-    reply = () => {}; // never answers
+    fake.reply = () => {}; // never answers
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(mapper.map('q', q, batch, noGraph, controller.signal)).rejects.toBeInstanceOf(AbortedError);

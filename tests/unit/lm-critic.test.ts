@@ -3,9 +3,9 @@
  * only scripts next-token logprobs; every expected probability below is worked out by hand
  * from those logprobs (exp, then divide by the group's sum), not taken from the code.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
 import { AbortedError } from '../../src/core/errors.js';
 import type { Passage } from '../../src/llm/generator.js';
 import { UpstreamError } from '../../src/llm/openai-generator.js';
@@ -13,35 +13,11 @@ import { Prompts } from '../../src/llm/prompts.js';
 import type { CritiqueInput } from '../../src/rag/self-rag/critic.js';
 import { LmCritic } from '../../src/rag/self-rag/lm-critic.js';
 
-interface FakeRequest {
-  path: string | undefined;
-  auth: string | undefined;
-  body: { model: string; prompt: string; max_tokens: number; temperature: number; logprobs: number };
-}
-type Reply = (body: FakeRequest['body'], res: ServerResponse) => void;
+type CompletionsBody = { model: string; prompt: string; max_tokens: number; temperature: number; logprobs: number };
 
-const requests: FakeRequest[] = [];
-let reply: Reply = () => {};
-const fakeCompletionsServer = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (d) => (raw += d));
-  req.on('end', () => {
-    const body = JSON.parse(raw) as FakeRequest['body'];
-    requests.push({ path: req.url, auth: req.headers.authorization, body });
-    reply(body, res);
-  });
-});
-let baseUrl = '';
-beforeAll(async () => {
-  await new Promise<void>((r) => fakeCompletionsServer.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(fakeCompletionsServer.address() as AddressInfo).port}/v1`;
-});
-afterAll(() => {
-  fakeCompletionsServer.closeAllConnections();
-  return new Promise<void>((r) => fakeCompletionsServer.close(() => r()));
-});
+const fake = useFakeOpenAiServer<CompletionsBody>();
 
-const critic = (timeoutMs = 5000) => new LmCritic({ baseUrl, model: 'selfrag-7b', apiKey: 'k-123', timeoutMs }, Prompts.load('prompts'));
+const critic = (timeoutMs = 5000) => new LmCritic({ baseUrl: fake.baseUrl, model: 'selfrag-7b', apiKey: 'k-123', timeoutMs }, Prompts.load('prompts'));
 
 /** vLLM's /completions shape: top_logprobs[0] is an object token → logprob. */
 function completionsShape(top: Record<string, number>) {
@@ -83,29 +59,29 @@ const input: CritiqueInput = {
 
 describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
   it("sends the paper's prompts with its exact token strings to /completions", async () => {
-    reply = (body, res) => res.end(JSON.stringify(completionsShape(scripted[groupOf(body.prompt)])));
-    requests.length = 0;
+    fake.reply = (body, res) => res.end(JSON.stringify(completionsShape(scripted[groupOf(body.prompt)])));
+    fake.requests.length = 0;
     await critic().retrieve("Who was Scrooge's partner?", []);
     await critic().judge([input]);
     const head = "### Instruction:\nWho was Scrooge's partner?\n\n### Response:\n";
     const rel = `${head}Scrooge is a miser.[Retrieval]<paragraph>A Christmas Carol\nScrooge and Marley were partners.</paragraph>`;
     const sup = `${rel}[Relevant]Marley was his partner.`;
-    expect(requests.map((r) => r.body.prompt).sort()).toEqual([head, rel, sup, `${sup}[Fully supported]`].sort());
-    for (const r of requests) {
+    expect(fake.requests.map((r) => r.body.prompt).sort()).toEqual([head, rel, sup, `${sup}[Fully supported]`].sort());
+    for (const r of fake.requests) {
       expect(r).toMatchObject({ path: '/v1/completions', auth: 'Bearer k-123' });
       expect(r.body).toEqual({ model: 'selfrag-7b', prompt: r.body.prompt, max_tokens: 1, temperature: 0, logprobs: 20 });
     }
 
-    requests.length = 0;
+    fake.requests.length = 0;
     await critic().retrieve('q', ['First.', 'Second.']);
-    expect(requests[0]!.body.prompt).toBe('### Instruction:\nq\n\n### Response:\nFirst. Second.');
-    requests.length = 0;
+    expect(fake.requests[0]!.body.prompt).toBe('### Instruction:\nq\n\n### Response:\nFirst. Second.');
+    fake.requests.length = 0;
     await critic().judge([{ ...input, previous: [], passage: passage(null, '  Untitled text. ') }]);
-    expect(requests.map((r) => r.body.prompt)).toContain("### Instruction:\nWho was Scrooge's partner?\n\n### Response:\n[Retrieval]<paragraph>Untitled text.</paragraph>");
+    expect(fake.requests.map((r) => r.body.prompt)).toContain("### Instruction:\nWho was Scrooge's partner?\n\n### Response:\n[Retrieval]<paragraph>Untitled text.</paragraph>");
   });
 
   it('renormalises each group over its own tokens; a token not in the top logprobs gets 0', async () => {
-    reply = (body, res) => res.end(JSON.stringify(completionsShape(scripted[groupOf(body.prompt)])));
+    fake.reply = (body, res) => res.end(JSON.stringify(completionsShape(scripted[groupOf(body.prompt)])));
     // 0.09 / (0.09 + 0.01) = 0.9; [Continue to Use Evidence] absent → 0.
     const retrieve = await critic().retrieve('q', []);
     expect(retrieve['[Retrieval]']).toBeCloseTo(0.9, 12);
@@ -131,7 +107,7 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
   });
 
   it('stays exact when every logprob of a group is far below 0 (no underflow to 0/0)', async () => {
-    reply = (_, res) => res.end(JSON.stringify(completionsShape({ '[Retrieval]': -2000, '[No Retrieval]': -2001 })));
+    fake.reply = (_, res) => res.end(JSON.stringify(completionsShape({ '[Retrieval]': -2000, '[No Retrieval]': -2001 })));
     const d = await critic().retrieve('q', []);
     // e^-2000 / (e^-2000 + e^-2001) = 1 / (1 + e^-1)
     expect(d['[Retrieval]']).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
@@ -139,7 +115,7 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
   });
 
   it('parses the chat-style logprobs shape, adding up a token listed twice', async () => {
-    reply = (body, res) => {
+    fake.reply = (body, res) => {
       const group = groupOf(body.prompt);
       const top: Array<[string, number]> =
         group === 'rel' ? [['[Relevant]', ln(0.3)], ['[Relevant]', ln(0.3)], ['[Irrelevant]', ln(0.2)]] : Object.entries(scripted[group]);
@@ -154,18 +130,18 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
   });
 
   it('asks IsUSE after the most probable IsSUP token', async () => {
-    reply = (body, res) => {
+    fake.reply = (body, res) => {
       const group = groupOf(body.prompt);
       const top = group === 'sup' ? { '[Partially supported]': ln(0.5), '[No support / Contradictory]': ln(0.2) } : scripted[group];
       res.end(JSON.stringify(completionsShape(top)));
     };
-    requests.length = 0;
+    fake.requests.length = 0;
     await critic().judge([input]);
-    expect(requests.filter((r) => groupOf(r.body.prompt) === 'use').map((r) => r.body.prompt.endsWith('Marley was his partner.[Partially supported]'))).toEqual([true]);
+    expect(fake.requests.filter((r) => groupOf(r.body.prompt) === 'use').map((r) => r.body.prompt.endsWith('Marley was his partner.[Partially supported]'))).toEqual([true]);
   });
 
   it('refuses, naming the group, a model whose top tokens hold none of a group', async () => {
-    reply = (body, res) => {
+    fake.reply = (body, res) => {
       const group = groupOf(body.prompt);
       res.end(JSON.stringify(completionsShape(group === 'rel' ? { The: ln(0.5), Scrooge: ln(0.3) } : scripted[group])));
     };
@@ -173,12 +149,12 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ statusCode: 502, message: expect.stringMatching(/model selfrag-7b does not emit Self-RAG reflection tokens: none of the IsREL tokens \[Relevant\] \[Irrelevant\]/) });
 
-    reply = (_, res) => res.end(JSON.stringify({ choices: [{ text: 'The', logprobs: null }] }));
+    fake.reply = (_, res) => res.end(JSON.stringify({ choices: [{ text: 'The', logprobs: null }] }));
     await expect(critic().retrieve('q', [])).rejects.toMatchObject({ statusCode: 502, message: expect.stringMatching(/without next-token logprobs/) });
   });
 
   it('turns a server error, a timeout and an unreachable server into UpstreamError', async () => {
-    reply = (_, res) => {
+    fake.reply = (_, res) => {
       res.statusCode = 500;
       res.end('model not loaded');
     };
@@ -186,7 +162,7 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ statusCode: 502, message: expect.stringMatching(/answered 500: model not loaded/) });
 
-    reply = () => {}; // never answers
+    fake.reply = () => {}; // never answers
     await expect(critic(200).judge([input])).rejects.toMatchObject({ statusCode: 502, message: expect.stringMatching(/did not answer within 200 ms/) });
 
     const unreachable = new LmCritic({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', apiKey: '', timeoutMs: 2000 }, Prompts.load('prompts'));
@@ -194,7 +170,7 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
   });
 
   it("turns the caller's abort into AbortedError, in flight or before the call", async () => {
-    reply = () => {}; // never answers
+    fake.reply = () => {}; // never answers
     const controller = new AbortController();
     const pending = critic().judge([input, input], { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
@@ -202,11 +178,11 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
     await expect(critic().retrieve('q', [], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
   });
 
-  it('judges several inputs at most 4 requests at a time, answering in input order', async () => {
+  it('judges several inputs at most 4 fake.requests at a time, answering in input order', async () => {
     const delays = [60, 10, 40, 20, 50, 30];
     let inFlight = 0;
     let maxInFlight = 0;
-    reply = (body, res) => {
+    fake.reply = (body, res) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       const i = Number(/Passage (\d)/.exec(body.prompt)![1]);
       const group = groupOf(body.prompt);
@@ -218,9 +194,9 @@ describe('LmCritic (Self-RAG reflection tokens from an LM)', () => {
       }, delays[i]);
     };
     const inputs = delays.map((_, i) => ({ ...input, passage: passage(null, `Passage ${i}.`) }));
-    requests.length = 0;
+    fake.requests.length = 0;
     const judgements = await critic().judge(inputs);
-    expect(requests).toHaveLength(18);
+    expect(fake.requests).toHaveLength(18);
     expect(maxInFlight).toBe(4);
     expect(judgements.map((j) => j.isRel['[Relevant]'])).toEqual(delays.map((_, i) => expect.closeTo((i + 1) / 10, 12)));
   });
