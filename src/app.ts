@@ -82,6 +82,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     services.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   await registerRoutes(app);
+  // Once closing, responses ask clients to drop keep-alive connections: a request in flight at
+  // shutdown would otherwise hold its connection open until the keep-alive timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     // In-flight requests have finished; jobs stop after the document they are writing.
     services.graph.close();

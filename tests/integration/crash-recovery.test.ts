@@ -16,7 +16,7 @@ function documentText(i: number): string {
 
 async function json(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, connection: res.headers.get('connection'), body: (await res.json()) as Record<string, any> };
 }
 
 describe('crash safety', () => {
@@ -76,6 +76,7 @@ describe('graceful shutdown', () => {
     server.child.kill('SIGTERM');
     const res = await pending;
     expect(res.status).toBe(201);
+    expect(res.connection).toBe('close'); // so the client's keep-alive connection does not hold the shutdown open
     expect(await exited).toBe(0);
 
     server = await startServer(env);
