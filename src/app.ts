@@ -34,7 +34,7 @@ import { ExtractiveReportWriter } from './graph/community-reports.js';
 import { GraphIndexer } from './graph/graph-indexer.js';
 import { GraphService } from './graph/graph-service.js';
 import { LlmExtractor } from './graph/llm-extractor.js';
-import type { LlmEndpoint } from './graph/llm-extractor.js';
+import type { LlmEndpoint } from './llm/openai-chat.js';
 import { LlmReportWriter } from './graph/llm-report-writer.js';
 import { NlpExtractor } from './graph/nlp-extractor.js';
 import { LlmReportMapper } from './rag/graph/llm-report-mapper.js';

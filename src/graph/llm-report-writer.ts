@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { UpstreamError } from '../llm/openai-generator.js';
+import { UpstreamError } from '../llm/openai-http.js';
 import type { Prompts } from '../llm/prompts.js';
 import type { ReportInput, ReportWriter } from './community-reports.js';
 import type { CommunityReport, Finding, GraphEntity, GraphRelation } from './graph-index.js';
-import { chatCompletion, type LlmEndpoint } from './llm-extractor.js';
+import { chatCompletion, type LlmEndpoint } from '../llm/openai-chat.js';
 
 /** A written report; `rating` (0–10) is the model's own, when it gave one. */
 export type LlmWrittenReport = Omit<CommunityReport, 'contentHash' | 'vectorKey' | 'rating'> & { rating?: number };

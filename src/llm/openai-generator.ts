@@ -1,7 +1,9 @@
-import { AbortedError, AppError } from '../core/errors.js';
 import { sentenceSpans } from '../ingestion/chunker.js';
 import type { AnswerSegment, GenerateOptions, GeneratedAnswer, Generator, Passage, Usage } from './generator.js';
+import type { ChatMessage } from './openai-chat.js';
+import { postOpenAi, UpstreamError } from './openai-http.js';
 import type { Prompts } from './prompts.js';
+
 
 export interface OpenAiOptions {
   baseUrl: string;
@@ -10,18 +12,6 @@ export interface OpenAiOptions {
   timeoutMs: number;
   maxTokens: number;
   temperature: number;
-}
-
-/** The upstream LLM server failed or answered something unusable (502). */
-export class UpstreamError extends AppError {
-  constructor(message: string) {
-    super(message, 'upstream', 502);
-  }
-}
-
-interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
 }
 
 /**
@@ -49,30 +39,14 @@ export class OpenAiGenerator implements Generator {
 
   /** One chat completion; streamed when `onText` is given. */
   async complete(messages: ChatMessage[], options: GenerateOptions = {}): Promise<{ text: string; usage: Usage }> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const stream = Boolean(options.onText);
-    let response: Response;
-    try {
-      response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
-        method: 'POST',
-        signal,
-        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: JSON.stringify({
-          model: this.options.model,
-          messages,
-          max_tokens: this.options.maxTokens,
-          temperature: this.options.temperature,
-          stream,
-          ...(stream ? { stream_options: { include_usage: true } } : {}),
-        }),
-      });
-    } catch (error) {
-      if (options.signal?.aborted) throw new AbortedError();
-      if (timeout.aborted) throw new UpstreamError(`the LLM server at ${this.options.baseUrl} did not answer within ${this.options.timeoutMs} ms (LLM_TIMEOUT_MS)`);
-      throw new UpstreamError(`the LLM server at ${this.options.baseUrl} cannot be reached: ${(error as Error).message}`);
-    }
-    if (!response.ok) throw new UpstreamError(`the LLM server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const { baseUrl, apiKey, timeoutMs, model, maxTokens, temperature } = this.options;
+    const response = await postOpenAi(
+      { baseUrl, apiKey, timeoutMs },
+      '/chat/completions',
+      { model, messages, max_tokens: maxTokens, temperature, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) },
+      options.signal,
+    );
     const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
     return stream ? readStream(response, promptChars, options.onText!) : readWhole(response, promptChars);
   }

@@ -1,5 +1,11 @@
 import { AbortedError, AppError } from '../core/errors.js';
-import { UpstreamError } from './openai-generator.js';
+
+/** The upstream LLM server failed or answered something unusable (502). */
+export class UpstreamError extends AppError {
+  constructor(message: string) {
+    super(message, 'upstream', 502);
+  }
+}
 
 /** Where an OpenAI-compatible server is and how long one request may take. */
 export interface OpenAiEndpoint {

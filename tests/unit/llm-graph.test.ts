@@ -14,7 +14,7 @@ import type { CommunityReport, GraphEntity, GraphRelation } from '../../src/grap
 import type { LoadedGraph } from '../../src/graph/graph-service.js';
 import { LlmExtractor, parseGraphRecords } from '../../src/graph/llm-extractor.js';
 import { LlmReportWriter } from '../../src/graph/llm-report-writer.js';
-import { UpstreamError } from '../../src/llm/openai-generator.js';
+import { UpstreamError } from '../../src/llm/openai-http.js';
 import { Prompts } from '../../src/llm/prompts.js';
 import { LlmReportMapper } from '../../src/rag/graph/llm-report-mapper.js';
 

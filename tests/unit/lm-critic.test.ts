@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
 import { AbortedError } from '../../src/core/errors.js';
 import type { Passage } from '../../src/llm/generator.js';
-import { UpstreamError } from '../../src/llm/openai-generator.js';
+import { UpstreamError } from '../../src/llm/openai-http.js';
 import { Prompts } from '../../src/llm/prompts.js';
 import type { CritiqueInput } from '../../src/rag/self-rag/critic.js';
 import { LmCritic } from '../../src/rag/self-rag/lm-critic.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { CommunityReport } from '../../graph/graph-index.js';
 import type { LoadedGraph } from '../../graph/graph-service.js';
-import { chatCompletion, type LlmEndpoint } from '../../graph/llm-extractor.js';
+import { chatCompletion, type LlmEndpoint } from '../../llm/openai-chat.js';
 import { DATA_REFERENCE, parseJsonAnswer } from '../../graph/llm-report-writer.js';
-import { UpstreamError } from '../../llm/openai-generator.js';
+import { UpstreamError } from '../../llm/openai-http.js';
 import type { Prompts } from '../../llm/prompts.js';
 import type { MapPoint, ReportMapper } from './graph-global-mode.js';
 

@@ -1,7 +1,7 @@
 import { Limiter } from '../../core/limiter.js';
 import type { Passage } from '../../llm/generator.js';
 import { postOpenAiJson, type OpenAiEndpoint } from '../../llm/openai-http.js';
-import { UpstreamError } from '../../llm/openai-generator.js';
+import { UpstreamError } from '../../llm/openai-http.js';
 import type { Prompts } from '../../llm/prompts.js';
 import type { Critic, CriticOptions, CritiqueInput } from './critic.js';
 import {
