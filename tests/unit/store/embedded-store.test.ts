@@ -5,9 +5,10 @@ import { ExactVectorIndex } from '../../../src/store/exact-vector-index.js';
 import { HnswVectorIndex } from '../../../src/store/hnsw/hnsw-vector-index.js';
 import { Fts5LexicalIndex } from '../../../src/store/sqlite/fts5-lexical-index.js';
 import { SqliteDocStore } from '../../../src/store/sqlite/sqlite-doc-store.js';
+import { SqliteGraphStore } from '../../../src/store/sqlite/sqlite-graph-store.js';
 import { tempDir } from '../../support/runtime.js';
 import { randomUnitVectors } from '../../support/vectors.js';
-import { docStoreContract, vectorIndexContract } from './store-contracts.js';
+import { docStoreContract, graphStoreContract, vectorIndexContract } from './store-contracts.js';
 
 const HNSW = { m: 16, efConstruction: 200, efSearch: 64 };
 
@@ -15,6 +16,7 @@ docStoreContract('SQLite + FTS5', () => {
   const docs = new SqliteDocStore(join(tempDir('sqlite'), 'store.sqlite'));
   return { docs, lexical: new Fts5LexicalIndex(docs.db) };
 });
+graphStoreContract('SQLite', () => new SqliteGraphStore(new SqliteDocStore(join(tempDir('graph'), 'store.sqlite')).db));
 vectorIndexContract('exact (brute force)', (dim) => new ExactVectorIndex(dim), { minRecall: 1 });
 vectorIndexContract('hnswlib', (dim) => HnswVectorIndex.open(join(tempDir('hnsw'), 'vectors.hnsw'), dim, HNSW), { minRecall: 0.95 });
 

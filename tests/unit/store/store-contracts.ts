@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { topByInnerProduct } from '../../../src/store/exact-vector-index.js';
-import type { DocStore, LexicalIndex, NewDocument, VectorIndex } from '../../../src/store/types.js';
+import type { DocStore, GraphStore, LexicalIndex, NewDocument, VectorIndex } from '../../../src/store/types.js';
 import { randomUnitVectors } from '../../support/vectors.js';
 
 const DIM = 8;
@@ -139,6 +139,44 @@ export function vectorIndexContract(name: string, make: (dim: number) => VectorI
 
     it('answers an empty index with nothing', () => {
       expect(make(4).search(new Float32Array(4).fill(0.5), 3)).toEqual([]);
+    });
+  });
+}
+
+export function graphStoreContract(name: string, open: () => GraphStore): void {
+  describe(`GraphStore contract: ${name}`, () => {
+    it('keeps extractions per chunk and extractor; drops them by chunk', () => {
+      const g = open();
+      g.putExtractions('nlp', [
+        { chunkId: 3, extraction: { entities: [{ name: 'Scrooge' }] } },
+        { chunkId: 1, extraction: { entities: [] } },
+      ]);
+      g.putExtractions('llm', [{ chunkId: 1, extraction: { entities: [{ name: 'Marley' }] } }]);
+      expect(g.extractedChunkIds('nlp')).toEqual([1, 3]);
+      expect(g.allExtractions('llm')).toEqual([{ chunkId: 1, extraction: { entities: [{ name: 'Marley' }] } }]);
+      g.putExtractions('nlp', [{ chunkId: 3, extraction: { entities: [{ name: 'Fred' }] } }]); // replaced
+      expect(g.allExtractions('nlp').find((r) => r.chunkId === 3)!.extraction).toEqual({ entities: [{ name: 'Fred' }] });
+      g.dropExtractions([1]);
+      expect(g.extractedChunkIds('nlp')).toEqual([3]);
+      expect(g.extractedChunkIds('llm')).toEqual([]);
+    });
+
+    it('replaces the snapshot and keeps only the text vectors it names', () => {
+      const g = open();
+      expect(g.getSnapshot()).toBeUndefined();
+      const [a, b] = randomUnitVectors(2, DIM, 5);
+      g.putTextVectors([
+        { key: 'a', vector: a! },
+        { key: 'b', vector: b! },
+      ]);
+      expect([...g.getTextVectors(['a', 'b', 'missing']).keys()]).toEqual(['a', 'b']);
+      expect([...g.getTextVectors(['a']).get('a')!]).toEqual([...a!]);
+      g.putSnapshot('{"version":1}', ['a']);
+      expect(g.getSnapshot()).toBe('{"version":1}');
+      expect([...g.getTextVectors(['a', 'b']).keys()]).toEqual(['a']);
+      g.putSnapshot('{"version":2}', []);
+      expect(g.getSnapshot()).toBe('{"version":2}');
+      expect(g.getTextVectors(['a']).size).toBe(0);
     });
   });
 }
