@@ -11,16 +11,20 @@ const WORD_START = '\u2581';
 const RESERVED_IDS = 6; // <unk>, <s>, </s> and three extra ids are never produced by matching
 export const UNKNOWN_ID = 0;
 
-interface TrieNode {
-  children: Map<string, TrieNode>;
-  /** Set where a piece ends. */
-  piece?: { id: number; score: number; length: number };
-}
+const WORD_START_CODE = 0x2581;
+const SPACE_CODE = 0x20;
 
 export type Vocabulary = ReadonlyArray<readonly [piece: string, score: number]>;
 
+/**
+ * The vocabulary as a trie over code points, kept in parallel arrays indexed by node (node 0 is
+ * the root): a child map per node, and the piece that ends there, if any (id -1 where none does).
+ */
 export class SentencePieceTokenizer {
-  private readonly root: TrieNode = { children: new Map() };
+  private readonly children: Array<Map<number, number> | undefined> = [undefined];
+  private readonly pieceId: number[] = [-1];
+  private readonly pieceScore: number[] = [0];
+  private readonly pieceLength: number[] = [0];
   /** Id of the bare word-start piece, used for text that has no characters at all. */
   readonly wordStartId: number;
 
@@ -35,30 +39,36 @@ export class SentencePieceTokenizer {
 
   /** Piece ids for one text; never empty (an empty text is the bare word-start piece). */
   encode(text: string): number[] {
-    const symbols = [...normalise(text)];
+    const symbols = normalisedCodePoints(text);
     if (symbols.length === 0) return [this.wordStartId];
     const n = symbols.length;
     const best = new Float64Array(n + 1); // 0 doubles as "not reached yet", as in the reference
     const lastId = new Int32Array(n + 1);
     const lastLength = new Int32Array(n + 1);
+    const { children, pieceId, pieceScore, pieceLength } = this;
     for (let start = 0; start < n; start++) {
       const base = best[start]!;
       let matched = false;
-      let node: TrieNode | undefined = this.root;
-      for (let end = start; end < n && node; end++) {
-        node = node.children.get(symbols[end]!);
-        if (node?.piece) {
-          matched = true;
-          relax(end + 1, node.piece.id, node.piece.length, node.piece.score + base);
+      let node = 0;
+      for (let end = start; end < n; end++) {
+        const next = children[node]?.get(symbols[end]!);
+        if (next === undefined) break;
+        node = next;
+        const id = pieceId[node]!;
+        if (id < 0) continue;
+        matched = true;
+        // Ties go to the later candidate, whose last piece is the shorter one (as in the reference).
+        const score = pieceScore[node]! + base;
+        if (best[end + 1] === 0 || score >= best[end + 1]!) {
+          best[end + 1] = score;
+          lastId[end + 1] = id;
+          lastLength[end + 1] = pieceLength[node]!;
         }
       }
-      if (!matched) relax(start + 1, UNKNOWN_ID, 1, base);
-    }
-    function relax(end: number, id: number, length: number, score: number): void {
-      if (best[end] === 0 || score >= best[end]!) {
-        best[end] = score;
-        lastId[end] = id;
-        lastLength[end] = length;
+      if (!matched && (best[start + 1] === 0 || base >= best[start + 1]!)) {
+        best[start + 1] = base;
+        lastId[start + 1] = UNKNOWN_ID;
+        lastLength[start + 1] = 1;
       }
     }
     const reversed: number[] = [];
@@ -73,22 +83,38 @@ export class SentencePieceTokenizer {
   }
 
   private insert(piece: string, id: number, score: number): void {
-    let node = this.root;
-    const chars = [...piece];
-    for (const ch of chars) {
-      let next = node.children.get(ch);
-      if (!next) {
-        next = { children: new Map() };
-        node.children.set(ch, next);
+    let node = 0;
+    let length = 0;
+    for (const ch of piece) {
+      length++;
+      const code = ch.codePointAt(0)!;
+      let map = this.children[node];
+      if (!map) this.children[node] = map = new Map();
+      let next = map.get(code);
+      if (next === undefined) {
+        next = this.children.push(undefined) - 1;
+        this.pieceId.push(-1);
+        this.pieceScore.push(0);
+        this.pieceLength.push(0);
+        map.set(code, next);
       }
       node = next;
     }
-    node.piece = { id, score, length: chars.length };
+    this.pieceId[node] = id;
+    this.pieceScore[node] = score;
+    this.pieceLength[node] = length;
   }
 }
 
-/** NFKC, then a word-start mark before the text and in place of every space. */
-function normalise(text: string): string {
+/** NFKC, then a word-start mark before the text and in place of every space; as code points. */
+function normalisedCodePoints(text: string): number[] {
   const normalised = text.normalize('NFKC');
-  return normalised.length > 0 ? WORD_START + normalised.replaceAll(' ', WORD_START) : '';
+  if (normalised.length === 0) return [];
+  const codes = [WORD_START_CODE];
+  for (let i = 0; i < normalised.length; i++) {
+    const code = normalised.codePointAt(i)!;
+    if (code > 0xffff) i++; // the low half of a surrogate pair
+    codes.push(code === SPACE_CODE ? WORD_START_CODE : code);
+  }
+  return codes;
 }
