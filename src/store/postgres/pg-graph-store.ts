@@ -1,0 +1,62 @@
+import type { Pool } from 'pg';
+import type { GraphStore, StoredExtraction } from '../types.js';
+import { inTransaction } from './pg-sql.js';
+
+/** The graph's tables in the workspace schema: extractions per chunk, the snapshot, text vectors (float32 bytes). */
+export class PgGraphStore implements GraphStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly s: string,
+  ) {}
+
+  async extractedChunkIds(extractor: string): Promise<number[]> {
+    return (await this.pool.query<{ id: number }>(`SELECT chunk_id AS id FROM ${this.s}.graph_extractions WHERE extractor = $1 ORDER BY chunk_id`, [extractor])).rows.map((r) => r.id);
+  }
+
+  async putExtractions(extractor: string, given: readonly StoredExtraction[]): Promise<void> {
+    const rows = [...new Map(given.map((r) => [r.chunkId, r])).values()]; // the last one per chunk, as INSERT OR REPLACE keeps
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${this.s}.graph_extractions (chunk_id, extractor, json) SELECT c, $1, j FROM unnest($2::bigint[], $3::text[]) AS u(c, j)
+       ON CONFLICT (chunk_id, extractor) DO UPDATE SET json = excluded.json`,
+      [extractor, rows.map((r) => r.chunkId), rows.map((r) => JSON.stringify(r.extraction))],
+    );
+  }
+
+  async dropExtractions(chunkIds: readonly number[]): Promise<void> {
+    if (chunkIds.length) await this.pool.query(`DELETE FROM ${this.s}.graph_extractions WHERE chunk_id = ANY($1::bigint[])`, [chunkIds]);
+  }
+
+  async allExtractions(extractor: string): Promise<StoredExtraction[]> {
+    const { rows } = await this.pool.query<{ id: number; json: string }>(`SELECT chunk_id AS id, json FROM ${this.s}.graph_extractions WHERE extractor = $1 ORDER BY chunk_id`, [extractor]);
+    return rows.map((r) => ({ chunkId: r.id, extraction: JSON.parse(r.json) as unknown }));
+  }
+
+  async getSnapshot(): Promise<string | undefined> {
+    return (await this.pool.query<{ json: string }>(`SELECT json FROM ${this.s}.graph_snapshot WHERE id = 1`)).rows[0]?.json;
+  }
+
+  async putSnapshot(json: string, vectorKeys: readonly string[]): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query(`INSERT INTO ${this.s}.graph_snapshot (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json`, [json]);
+      await client.query(`DELETE FROM ${this.s}.graph_vectors WHERE NOT (key = ANY($1::text[]))`, [vectorKeys]);
+    });
+  }
+
+  async getTextVectors(keys: readonly string[]): Promise<Map<string, Float32Array>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ key: string; vector: Buffer }>(`SELECT key, vector FROM ${this.s}.graph_vectors WHERE key = ANY($1::text[])`, [keys]);
+    const byKey = new Map(rows.map((r) => [r.key, new Float32Array(new Uint8Array(r.vector).buffer)]));
+    // In the order asked, as the SQLite store answers.
+    return new Map(keys.flatMap((k) => (byKey.has(k) ? [[k, byKey.get(k)!] as const] : [])));
+  }
+
+  async putTextVectors(given: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
+    const rows = [...new Map(given.map((r) => [r.key, r])).values()];
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${this.s}.graph_vectors (key, vector) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET vector = excluded.vector`,
+      [rows.map((r) => r.key), rows.map((r) => Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength))],
+    );
+  }
+}
