@@ -51,6 +51,9 @@ import { Retriever } from './rag/retriever.js';
 import { OnnxRuntime, threadsPerWorker } from './runtime/onnx-runtime.js';
 import type { Services } from './services.js';
 import { EmbeddedStorage } from './store/embedded-storage.js';
+import { PostgresStorage } from './store/postgres/postgres-storage.js';
+import type { JobStore } from './jobs/job-store.js';
+import { PgJobStore } from './jobs/pg-job-store.js';
 import type { StorageBackend } from './store/workspaces.js';
 import { Workspaces } from './store/workspaces.js';
 
@@ -115,12 +118,12 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const embedder = overrides.embedder ?? (await createEmbedder(config, runtime, cache));
   let workspaces: Workspaces | undefined;
   const metrics = new Metrics(() => workspaces);
-  const storage = overrides.storage ?? new EmbeddedStorage(config.DATA_DIR, embedder.dim, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH });
+  const { storage, jobStore } = overrides.storage ? { storage: overrides.storage, jobStore: undefined } : await createStorage(config, embedder.dim);
   workspaces = await Workspaces.create(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
-  const jobs = new JobRegistry(logger);
+  const jobs = new JobRegistry(logger, jobStore);
   const graph = createGraphService(config, { embedder, prompts, jobs });
   workspaces.onWrite((ws) => graph.noteWrite(ws));
   return {
@@ -143,6 +146,14 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
   };
+}
+
+/** The storage backend STORE names; PostgreSQL also shares jobs between instances. */
+async function createStorage(config: Config, dim: number): Promise<{ storage: StorageBackend; jobStore?: JobStore }> {
+  const hnsw = { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH };
+  if (config.STORE === 'embedded') return { storage: new EmbeddedStorage(config.DATA_DIR, dim, hnsw) };
+  const storage = await PostgresStorage.connect({ url: config.DATABASE_URL!, poolMax: config.PG_POOL_MAX, dim, hnsw });
+  return { storage, jobStore: new PgJobStore(storage.pool) };
 }
 
 /** What an hf-onnx embedder needs from a hub repository. */

@@ -65,6 +65,11 @@ const ConfigSchema = z.object({
   MAX_QUESTION_CHARS: int(16, 100_000).default(2000),
   MAX_K: int(1, 1000).default(50),
   JSON_TEXT_FIELD: z.string().min(1).default('text'),
+
+  // Storage backend: embedded (SQLite + hnswlib under DATA_DIR) or postgres (PostgreSQL + pgvector at DATABASE_URL).
+  STORE: z.enum(['embedded', 'postgres']).default('embedded'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  PG_POOL_MAX: int(1, 1000).default(10),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -90,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.GENERATOR === 'openai' && (!config.LLM_BASE_URL || !config.LLM_MODEL)) {
     throw new ConfigError('GENERATOR=openai needs LLM_BASE_URL (e.g. http://localhost:8000/v1) and LLM_MODEL');
   }
+  if (config.STORE === 'postgres' && !config.DATABASE_URL) throw new ConfigError('STORE=postgres needs DATABASE_URL (e.g. postgres://rag:rag@localhost:5432/rag), a database with the pgvector extension available');
   if (config.CHUNK_OVERLAP_TOKENS >= config.CHUNK_TOKENS) throw new ConfigError('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
   return Object.freeze(config);
 }

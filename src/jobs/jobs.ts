@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { AppError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { JobStore } from './job-store.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -44,8 +45,15 @@ export class JobRegistry {
   private readonly controllers = new Map<string, AbortController>();
   private readonly events = new EventEmitter();
   private readonly running = new Set<Promise<void>>();
+  /** Jobs whose latest state is not yet in the store, and the save loops writing them. */
+  private readonly unsaved = new Set<string>();
+  private readonly saving = new Map<string, Promise<void>>();
 
-  constructor(private readonly logger: Logger) {
+  /** With a `store`, jobs are also visible (and cancellable) from other instances that share it. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly store?: JobStore,
+  ) {
     this.events.setMaxListeners(0);
   }
 
@@ -91,9 +99,17 @@ export class JobRegistry {
     return job;
   }
 
+  /** A job this instance runs or ran. */
   get(id: string): Job {
     const job = this.jobs.get(id);
-    if (!job) throw new NotFoundError(`job "${id}" does not exist (finished jobs are kept until ${KEEP_FINISHED} newer ones exist, and not across restarts)`);
+    if (!job) throw this.notFound(id);
+    return job;
+  }
+
+  /** A job of this instance, or of another one sharing the job store. */
+  async find(id: string): Promise<Job> {
+    const job = this.jobs.get(id) ?? (await this.store?.get(id));
+    if (!job) throw this.notFound(id);
     return job;
   }
 
@@ -108,13 +124,44 @@ export class JobRegistry {
     return () => this.events.off(channel, listener);
   }
 
-  cancel(id: string): void {
-    this.controllers.get(id)?.abort();
+  /** Cancels a job here, or asks the instance that runs it to; answers the job as it is now. */
+  async cancel(id: string): Promise<Job> {
+    const local = this.jobs.get(id);
+    if (local) {
+      this.controllers.get(id)?.abort();
+      return local;
+    }
+    const remote = await this.store?.requestCancel(id);
+    if (!remote) throw this.notFound(id);
+    return remote;
   }
 
-  /** Waits for every running job (used by graceful shutdown, after cancelling them or not). */
+  /**
+   * Like `subscribe`, for a job of this instance or of another one (whose stored state is then
+   * polled every `pollMs` until it finishes).
+   */
+  watch(job: Job, listener: (job: Job) => void, pollMs = 500): () => void {
+    if (this.jobs.has(job.id) || !this.store) return this.subscribe(job.id, listener);
+    let last = JSON.stringify(job);
+    const timer = setInterval(() => {
+      this.store!.get(job.id).then(
+        (now) => {
+          const text = JSON.stringify(now);
+          if (!now || text === last) return;
+          last = text;
+          if (this.isFinished(now)) clearInterval(timer);
+          listener(now);
+        },
+        () => {}, // the next poll tries again
+      );
+    }, pollMs);
+    return () => clearInterval(timer);
+  }
+
+  /** Waits for every running job and for their last states to be stored (used by graceful shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.saving.values()]);
   }
 
   cancelAll(): void {
@@ -123,6 +170,29 @@ export class JobRegistry {
 
   private emit(job: Job): void {
     this.events.emit(`job:${job.id}`, job);
+    if (this.store) this.save(job);
+  }
+
+  /** Stores the job's latest state: one save at a time per job, intermediate states coalesced. */
+  private save(job: Job): void {
+    this.unsaved.add(job.id);
+    if (this.saving.has(job.id)) return;
+    const loop = (async () => {
+      while (this.unsaved.delete(job.id)) {
+        try {
+          const { cancelRequested } = await this.store!.save(job);
+          if (cancelRequested) this.controllers.get(job.id)?.abort();
+        } catch (error) {
+          this.logger.warn({ job: job.id, err: error }, 'could not store the job state');
+        }
+      }
+      this.saving.delete(job.id);
+    })();
+    this.saving.set(job.id, loop);
+  }
+
+  private notFound(id: string): NotFoundError {
+    return new NotFoundError(`job "${id}" does not exist (finished jobs are kept until ${KEEP_FINISHED} newer ones exist${this.store ? '' : ', and not across restarts'})`);
   }
 
   private prune(): void {

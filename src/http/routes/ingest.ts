@@ -53,20 +53,18 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
   );
 
   r.get('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: state and progress', params: z.object({ id: z.string() }), response: { 200: JobSchema, ...errors } } }, async (request) =>
-    jobs.get(request.params.id),
+    jobs.find(request.params.id),
   );
 
   r.delete('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'Cancel a job (it stops after the document it is writing)', params: z.object({ id: z.string() }), response: { 202: JobSchema, ...errors } } }, async (request, reply) => {
-    const job = jobs.get(request.params.id);
-    jobs.cancel(job.id);
-    return reply.status(202).send(job);
+    return reply.status(202).send(await jobs.cancel(request.params.id));
   });
 
   r.get(
     '/v1/jobs/:id/events',
     { schema: { tags: ['jobs'], summary: 'A job\'s progress as server-sent events ("progress" events, then one "done")', params: z.object({ id: z.string() }), response: { ...errors } } },
     async (request, reply) => {
-      const job = jobs.get(request.params.id);
+      const job = await jobs.find(request.params.id);
       const sse = openSse(request, reply);
       const finish = (j: typeof job) => {
         sse.send('done', j);
@@ -74,7 +72,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
       };
       if (jobs.isFinished(job)) return finish(job);
       sse.send('progress', job);
-      const unsubscribe = jobs.subscribe(job.id, (j) => (jobs.isFinished(j) ? (unsubscribe(), finish(j)) : sse.send('progress', j)));
+      const unsubscribe = jobs.watch(job, (j) => (jobs.isFinished(j) ? (unsubscribe(), finish(j)) : sse.send('progress', j)));
       sse.signal.addEventListener('abort', unsubscribe);
     },
   );

@@ -1,0 +1,98 @@
+/**
+ * Two service instances (two whole apps) on one PostgreSQL + pgvector database (PGlite over the
+ * wire): they ingest the same and different documents at once, and each sees the other's
+ * documents and jobs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOTPOTQA_100, readCorpus } from '../../scripts/lib/datasets.js';
+import { testApp, waitForJob } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+import { startPglite } from '../support/pglite-server.js';
+import type { PgliteServer } from '../support/pglite-server.js';
+
+let server: PgliteServer;
+let a: TestApp;
+let b: TestApp;
+
+const passages = readCorpus(HOTPOTQA_100).map((p) => p.text);
+/** Real passages, `n` of them from `from` on, joined. */
+const sentences = (n: number, from: number) => passages.slice(from, from + n);
+const corpus = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`shared/doc-${i}.txt`, sentences(3, 20 * i).join('\n\n')]));
+
+beforeAll(async () => {
+  server = await startPglite();
+  const env = { STORE: 'postgres', DATABASE_URL: server.url, PG_POOL_MAX: '4' };
+  // Started together: both run the migrations at once.
+  [a, b] = await Promise.all([testApp(env, {}, corpus), testApp(env, {}, corpus)]);
+}, 240_000);
+afterAll(async () => {
+  await Promise.all([a?.app.close(), b?.app.close()]);
+  await server?.stop();
+});
+
+const post = (t: TestApp, url: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url, payload });
+
+describe('two instances on one database', () => {
+  it('ingest the same and different documents at once: no duplicates, nothing lost', async () => {
+    const docs = Array.from({ length: 8 }, (_, i) => ({ id: `d${i}`, title: `Doc ${i}`, text: sentences(4, 100 + i).join(' ') }));
+    // Both instances write every document (same ids, same content) and one of their own each, at the same time.
+    const writes = await Promise.all([
+      ...docs.map((d) => post(a, '/v1/workspaces/race/documents', d)),
+      ...docs.map((d) => post(b, '/v1/workspaces/race/documents', d)),
+      post(a, '/v1/workspaces/race/documents', { id: 'only-a', text: sentences(3, 300).join(' ') }),
+      post(b, '/v1/workspaces/race/documents', { id: 'only-b', text: sentences(3, 301).join(' ') }),
+    ]);
+    expect(writes.map((w) => w.statusCode).every((s) => s === 200 || s === 201)).toBe(true);
+    // Each shared document was created exactly once; the other write found it unchanged.
+    for (const d of docs) {
+      const statuses = writes.filter((w) => w.json().id === d.id).map((w) => w.json().status).sort();
+      expect(statuses).toEqual(['created', 'unchanged']);
+    }
+    for (const t of [a, b]) {
+      const list = (await t.app.inject('/v1/workspaces/race/documents?limit=100')).json();
+      expect(list.total).toBe(10);
+      const stats = (await t.app.inject('/v1/workspaces/race')).json();
+      const chunkTotal = (await Promise.all(list.items.map((d: { id: string }) => t.app.inject(`/v1/workspaces/race/documents/${d.id}`)))).reduce((n, r) => n + r.json().chunks.length, 0);
+      expect(stats).toMatchObject({ documents: 10, chunks: chunkTotal, vectors: chunkTotal });
+    }
+    // A document written by one instance is found by the other.
+    const hit = (await post(b, '/v1/workspaces/race/search', { query: docs[3]!.text.slice(0, 80), k: 3, retriever: 'dense' })).json();
+    expect(hit.hits[0].docId).toBe('d3');
+  });
+
+  it('replace the same document at once: one version wins whole', async () => {
+    const versions = [a, b, a, b].map((t, i) => post(t, '/v1/workspaces/race/documents', { id: 'contested', text: sentences(5, 500 + i).join(' ') }));
+    await Promise.all(versions);
+    const doc = (await a.app.inject('/v1/workspaces/race/documents/contested')).json();
+    expect([0, 1, 2, 3].map((i) => sentences(5, 500 + i).join(' '))).toContain(doc.text);
+    expect(doc.chunks.map((c: { ordinal: number }) => c.ordinal)).toEqual(doc.chunks.map((_: unknown, i: number) => i));
+    expect(doc.chunks.every((c: { start: number; end: number; text: string }) => doc.text.slice(c.start, c.end) === c.text)).toBe(true);
+  });
+
+  it("shows a job's progress on either instance, and cancels from either", async () => {
+    const started = await post(a, '/v1/workspaces/folder/ingest', { path: 'shared' });
+    expect(started.statusCode).toBe(202);
+    const { jobId } = started.json();
+    const fromB = (await b.app.inject(`/v1/jobs/${jobId}`)).json();
+    expect(fromB).toMatchObject({ id: jobId, kind: 'ingest-folder', workspace: 'folder' });
+    const done = await waitForJob(b.app, jobId); // polled on the instance that does not run it
+    expect(done).toMatchObject({ state: 'succeeded', progress: { filesTotal: 12, filesDone: 12, documents: 12 } });
+    expect((await b.app.inject('/v1/workspaces/folder')).json()).toMatchObject({ documents: 12 });
+    expect((await b.app.inject('/v1/jobs/no-such-job')).statusCode).toBe(404);
+    expect((await b.app.inject({ method: 'DELETE', url: '/v1/jobs/no-such-job' })).statusCode).toBe(404);
+
+    // A long job on instance a, cancelled through instance b: a notices at its next progress update.
+    const long = a.app.services.jobs.start('test-long', 'folder', async (handle) => {
+      while (!handle.signal.aborted) {
+        handle.update((p) => p.filesDone++);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const cancelled = await b.app.inject({ method: 'DELETE', url: `/v1/jobs/${long.id}` });
+    expect(cancelled.statusCode).toBe(202);
+    expect(cancelled.json()).toMatchObject({ id: long.id, state: 'running' });
+    expect(await waitForJob(b.app, long.id, 10_000)).toMatchObject({ state: 'cancelled' });
+    expect(a.app.services.jobs.get(long.id).state).toBe('cancelled');
+  });
+});
