@@ -98,6 +98,16 @@ export const WORKSPACE_MIGRATIONS: WorkspaceMigration[] = [
       CREATE TABLE ${s}.graph_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
       CREATE TABLE ${s}.graph_vectors (key TEXT PRIMARY KEY, vector BYTEA NOT NULL);`,
   },
+  {
+    version: 2,
+    name: 'the built graph as tables: entities, relations, communities, reports',
+    sql: (s) => `
+      CREATE TABLE ${s}.graph_entities (id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, mentions INTEGER NOT NULL, forms JSONB NOT NULL, descriptions JSONB NOT NULL, chunk_ids JSONB NOT NULL);
+      CREATE TABLE ${s}.graph_relations (source TEXT NOT NULL, target TEXT NOT NULL, weight DOUBLE PRECISION NOT NULL, descriptions JSONB NOT NULL, chunk_ids JSONB NOT NULL, PRIMARY KEY (source, target));
+      CREATE INDEX graph_relations_target ON ${s}.graph_relations (target);
+      CREATE TABLE ${s}.graph_communities (id TEXT PRIMARY KEY, level INTEGER NOT NULL, parent TEXT, members JSONB NOT NULL);
+      CREATE TABLE ${s}.graph_reports (community_id TEXT PRIMARY KEY, level INTEGER NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL, rating DOUBLE PRECISION NOT NULL, findings JSONB NOT NULL, content_hash TEXT NOT NULL, vector_key TEXT NOT NULL);`,
+  },
 ];
 
 export const WORKSPACE_VERSION = WORKSPACE_MIGRATIONS.at(-1)!.version;

@@ -36,10 +36,28 @@ export class PgGraphStore implements GraphStore {
     return (await this.pool.query<{ json: string }>(`SELECT json FROM ${this.s}.graph_snapshot WHERE id = 1`)).rows[0]?.json;
   }
 
+  /**
+   * The snapshot is kept as written (the graph modes read it whole) and also spread over the
+   * entity, relation, community and report tables, for SQL over the graph; all in one transaction.
+   */
   async putSnapshot(json: string, vectorKeys: readonly string[]): Promise<void> {
+    const s = this.s;
     await inTransaction(this.pool, async (client) => {
-      await client.query(`INSERT INTO ${this.s}.graph_snapshot (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json`, [json]);
-      await client.query(`DELETE FROM ${this.s}.graph_vectors WHERE NOT (key = ANY($1::text[]))`, [vectorKeys]);
+      await client.query(`INSERT INTO ${s}.graph_snapshot (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json`, [json]);
+      await client.query(`DELETE FROM ${s}.graph_vectors WHERE NOT (key = ANY($1::text[]))`, [vectorKeys]);
+      await client.query(`TRUNCATE ${s}.graph_entities, ${s}.graph_relations, ${s}.graph_communities, ${s}.graph_reports`);
+      await client.query(
+        `WITH g AS (SELECT $1::jsonb AS j),
+         e AS (INSERT INTO ${s}.graph_entities SELECT x.id, x.name, x.type, x.mentions, x.forms, x.descriptions, x."chunkIds"
+               FROM g, jsonb_to_recordset(coalesce(g.j -> 'entities', '[]')) AS x(id text, name text, type text, mentions int, forms jsonb, descriptions jsonb, "chunkIds" jsonb)),
+         r AS (INSERT INTO ${s}.graph_relations SELECT x.source, x.target, x.weight, x.descriptions, x."chunkIds"
+               FROM g, jsonb_to_recordset(coalesce(g.j -> 'relations', '[]')) AS x(source text, target text, weight float8, descriptions jsonb, "chunkIds" jsonb)),
+         c AS (INSERT INTO ${s}.graph_communities SELECT x.id, x.level, x.parent, x.members
+               FROM g, jsonb_to_recordset(coalesce(g.j -> 'communities', '[]')) AS x(id text, level int, parent text, members jsonb))
+         INSERT INTO ${s}.graph_reports SELECT x."communityId", x.level, x.title, x.summary, x.rating, x.findings, x."contentHash", x."vectorKey"
+         FROM g, jsonb_to_recordset(coalesce(g.j -> 'reports', '[]')) AS x("communityId" text, level int, title text, summary text, rating float8, findings jsonb, "contentHash" text, "vectorKey" text)`,
+        [json],
+      );
     });
   }
 

@@ -49,6 +49,11 @@ export class PgVectorIndex implements VectorIndex {
     return this.query(query, k, true);
   }
 
+  /** The same index searched with another ef_search (for recall measurements). */
+  withEfSearch(efSearch: number): PgVectorIndex {
+    return new PgVectorIndex(this.pool, this.s, this.dim, efSearch);
+  }
+
   async ids(): Promise<number[]> {
     return (await this.pool.query<{ id: number }>(`SELECT id FROM ${this.s}.chunk_vectors`)).rows.map((r) => r.id);
   }

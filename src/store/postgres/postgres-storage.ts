@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { ConfigError } from '../../core/errors.js';
 import type { WorkspaceParts } from '../workspace.js';
 import type { StorageBackend } from '../workspaces.js';
 import { migrate, openWorkspaceSchema } from './migrations.js';
@@ -36,7 +37,8 @@ export class PostgresStorage implements StorageBackend {
       await migrate(pool);
     } catch (error) {
       await pool.end();
-      throw error;
+      const where = options.url.replace(/\/\/[^@/]*@/, '//'); // without the credentials
+      throw new ConfigError(`cannot set up the database at DATABASE_URL ${where}: ${(error as Error).message} (it needs PostgreSQL with the pgvector extension available, and a role that may create schemas)`);
     }
     return new PostgresStorage(pool, options);
   }

@@ -4,6 +4,7 @@
  * that run once, and workspaces kept apart in schemas of their own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
 import { migrate } from '../../../src/store/postgres/migrations.js';
 import { PostgresStorage } from '../../../src/store/postgres/postgres-storage.js';
 import { startPglite } from '../../support/pglite-server.js';
@@ -57,5 +58,62 @@ describe('PostgreSQL backend', () => {
     expect(await storage.list()).toEqual(expect.arrayContaining(['apart-a', 'apart-b']));
     expect(await storage.exists('apart-c')).toBe(false);
     await expect(storage.open('apart-c', false)).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('PostgreSQL graph tables and workspace migrations', () => {
+  it('spreads the snapshot over entity, relation, community and report tables', async () => {
+    const storage = await backend(8);
+    const { graph } = await storage.open('graph-tables', true);
+    const snapshot = {
+      version: 1,
+      entities: [
+        { id: 'scrooge', name: 'Scrooge', type: 'person', forms: ['Scrooge', 'Mr. Scrooge'], descriptions: ['a miser'], chunkIds: [1, 2], mentions: 5 },
+        { id: 'marley', name: 'Marley', type: 'person', forms: ['Marley'], descriptions: [], chunkIds: [1], mentions: 2 },
+      ],
+      relations: [{ source: 'marley', target: 'scrooge', weight: 2.5, descriptions: ['partners'], chunkIds: [1] }],
+      communities: [{ id: 'L0-0', level: 0, parent: null, members: ['marley', 'scrooge'] }],
+      reports: [{ communityId: 'L0-0', level: 0, title: 'Scrooge and Marley', summary: 's', rating: 7.5, findings: [{ summary: 'f', explanation: 'e', chunkIds: [1] }], contentHash: 'h', vectorKey: 'k' }],
+    };
+    await graph.putSnapshot(JSON.stringify(snapshot), []);
+    const s = (await storage.pool.query("SELECT schema_name FROM rag.workspaces WHERE name = 'graph-tables'")).rows[0].schema_name;
+    const q = async (sql: string) => (await storage.pool.query(sql.replaceAll('S.', `"${s}".`))).rows;
+    expect(await q('SELECT id, mentions, forms, chunk_ids FROM S.graph_entities ORDER BY id')).toEqual([
+      { id: 'marley', mentions: 2, forms: ['Marley'], chunk_ids: [1] },
+      { id: 'scrooge', mentions: 5, forms: ['Scrooge', 'Mr. Scrooge'], chunk_ids: [1, 2] },
+    ]);
+    expect(await q('SELECT source, target, weight FROM S.graph_relations')).toEqual([{ source: 'marley', target: 'scrooge', weight: 2.5 }]);
+    expect(await q('SELECT id, level, parent, members FROM S.graph_communities')).toEqual([{ id: 'L0-0', level: 0, parent: null, members: ['marley', 'scrooge'] }]);
+    expect(await q('SELECT community_id, title, rating FROM S.graph_reports')).toEqual([{ community_id: 'L0-0', title: 'Scrooge and Marley', rating: 7.5 }]);
+    await graph.putSnapshot(JSON.stringify({ ...snapshot, entities: [snapshot.entities[0]], relations: [], communities: [], reports: [] }), []);
+    expect((await q('SELECT id FROM S.graph_entities')).map((r) => r.id)).toEqual(['scrooge']);
+    expect(await q('SELECT * FROM S.graph_relations')).toEqual([]);
+  });
+
+  it('brings a workspace made by an older version up to date when it is opened', async () => {
+    const storage = await backend(8);
+    const parts = await storage.open('older', true);
+    await parts.docs.putDocument(newDocument('kept', ['still here']));
+    const s = (await storage.pool.query("SELECT schema_name FROM rag.workspaces WHERE name = 'older'")).rows[0].schema_name;
+    // As version 1 left it: no graph tables yet.
+    await storage.pool.query(`DROP TABLE "${s}".graph_entities, "${s}".graph_relations, "${s}".graph_communities, "${s}".graph_reports; UPDATE rag.workspaces SET version = 1 WHERE name = 'older'`);
+    const reopened = await storage.open('older', false);
+    expect((await storage.pool.query("SELECT version FROM rag.workspaces WHERE name = 'older'")).rows[0].version).toBe(2);
+    await reopened.graph.putSnapshot('{"entities":[]}', []);
+    expect(await reopened.docs.getDocumentText('kept')).toBe('still here');
+  });
+});
+
+describe('PostgreSQL configuration', () => {
+  it('needs DATABASE_URL with STORE=postgres', () => {
+    expect(() => loadConfig({ STORE: 'postgres' })).toThrow(/STORE=postgres needs DATABASE_URL/);
+    expect(() => loadConfig({ STORE: 'postgres', DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(loadConfig({}).STORE).toBe('embedded');
+  });
+
+  it('names the database it cannot reach, without the password', async () => {
+    const failed = PostgresStorage.connect({ url: 'postgres://rag:secret-pw@127.0.0.1:1/rag', poolMax: 1, dim: 8, hnsw: { m: 16, efConstruction: 64, efSearch: 64 } });
+    await expect(failed).rejects.toThrow(/cannot set up the database at DATABASE_URL postgres:\/\/127\.0\.0\.1:1\/rag/);
+    await expect(failed).rejects.not.toThrow(/secret-pw/);
   });
 });
