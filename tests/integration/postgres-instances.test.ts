@@ -75,9 +75,12 @@ describe('two instances on one database', () => {
     const { jobId } = started.json();
     const fromB = (await b.app.inject(`/v1/jobs/${jobId}`)).json();
     expect(fromB).toMatchObject({ id: jobId, kind: 'ingest-folder', workspace: 'folder' });
-    const done = await waitForJob(b.app, jobId); // polled on the instance that does not run it
-    expect(done).toMatchObject({ state: 'succeeded', progress: { filesTotal: 12, filesDone: 12, documents: 12 } });
+    const finished = await waitForJob(b.app, jobId); // polled on the instance that does not run it
+    expect(finished).toMatchObject({ state: 'succeeded', progress: { filesTotal: 12, filesDone: 12, documents: 12 } });
     expect((await b.app.inject('/v1/workspaces/folder')).json()).toMatchObject({ documents: 12 });
+    const events = await b.app.inject(`/v1/jobs/${jobId}/events`);
+    const done = events.body.split('\n\n').find((e) => e.startsWith('event: done\n'));
+    expect(JSON.parse(done!.slice('event: done\ndata: '.length))).toMatchObject({ id: jobId, state: 'succeeded' });
     expect((await b.app.inject('/v1/jobs/no-such-job')).statusCode).toBe(404);
     expect((await b.app.inject({ method: 'DELETE', url: '/v1/jobs/no-such-job' })).statusCode).toBe(404);
 

@@ -88,7 +88,9 @@ export const WORKSPACE_MIGRATIONS: WorkspaceMigration[] = [
         "end" INTEGER NOT NULL,
         page INTEGER,
         token_count INTEGER NOT NULL,
-        tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('english'::regconfig, text)) STORED
+        tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('english'::regconfig, text)) STORED,
+        -- Indexed words (positions in tsv, stop words excluded): BM25's document length.
+        lexemes INTEGER NOT NULL
       );
       CREATE INDEX chunks_by_doc ON ${s}.chunks (doc_id, ordinal);
       CREATE INDEX chunks_tsv ON ${s}.chunks USING gin (tsv);

@@ -79,8 +79,8 @@ export class PgDocStore implements DocStore {
     );
     const columns = chunkColumns(doc, this.dim);
     const inserted = await client.query<{ id: number; ordinal: number }>(
-      `INSERT INTO ${this.s}.chunks (doc_id, ordinal, text, start, "end", page, token_count)
-       SELECT $1, o, t, b, e, p, n FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[]) AS u(o, t, b, e, p, n) ORDER BY o
+      `INSERT INTO ${this.s}.chunks (doc_id, ordinal, text, start, "end", page, token_count, lexemes)
+       SELECT $1, o, t, b, e, p, n, (SELECT coalesce(sum(cardinality(w.positions)), 0) FROM unnest(to_tsvector('english', t)) AS w) FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[]) AS u(o, t, b, e, p, n) ORDER BY o
        RETURNING id, ordinal`,
       [doc.id, columns.ordinals, columns.texts, columns.starts, columns.ends, columns.pages, columns.tokens],
     );

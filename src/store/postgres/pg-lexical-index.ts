@@ -9,7 +9,7 @@ const B = 0.75;
  * BM25 over PostgreSQL full-text search. The chunks' `tsvector` (English stemming, GIN index)
  * finds the chunks that hold any query term; the score is Okapi BM25 (k1 = 1.2, b = 0.75)
  * computed from the term frequencies stored in those tsvectors, the terms' document
- * frequencies and the average chunk length in lexemes, rather than ts_rank, which knows
+ * frequencies, and chunk lengths in indexed words (stored at write time), rather than ts_rank, which knows
  * nothing of how rare a term is.
  */
 export class PgLexicalIndex implements LexicalIndex {
@@ -26,11 +26,11 @@ export class PgLexicalIndex implements LexicalIndex {
       `WITH q AS (SELECT replace(plainto_tsquery('english', $1)::text, '&', '|')::tsquery AS query),
        terms AS (SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', $1))),
        matches AS (
-         SELECT c.id, length(c.tsv) AS len, u.lexeme AS term, cardinality(u.positions) AS tf
+         SELECT c.id, c.lexemes AS len, u.lexeme AS term, cardinality(u.positions) AS tf
          FROM ${this.s}.chunks c, q, unnest(c.tsv) u
          WHERE q.query <> ''::tsquery AND c.tsv @@ q.query AND u.lexeme IN (SELECT term FROM terms)
        ),
-       stats AS (SELECT count(*)::float8 AS n, coalesce(avg(length(tsv)), 1)::float8 AS avgdl FROM ${this.s}.chunks),
+       stats AS (SELECT count(*)::float8 AS n, coalesce(avg(lexemes), 1)::float8 AS avgdl FROM ${this.s}.chunks),
        df AS (SELECT term, count(*)::float8 AS df FROM matches GROUP BY term)
        SELECT m.id, sum(ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) * m.tf * ${K1 + 1} / (m.tf + ${K1} * (1 - ${B} + ${B} * m.len / greatest(s.avgdl, 1)))) AS score
        FROM matches m JOIN df USING (term) CROSS JOIN stats s

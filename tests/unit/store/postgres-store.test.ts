@@ -61,6 +61,39 @@ describe('PostgreSQL backend', () => {
   });
 });
 
+describe('PostgreSQL BM25', () => {
+  it('scores as Okapi BM25 (k1 1.2, b 0.75) computed by hand from the stored tsvectors', async () => {
+    const storage = await backend(8);
+    const { docs, lexical } = await storage.open('bm25', true);
+    const texts = ['the cat sat on the mat', 'a dog chased the cat around the cat tree', 'trees grow tall in the forest', 'nothing to see here'];
+    await docs.putDocument(newDocument('x', texts));
+    const s = (await storage.pool.query("SELECT schema_name FROM rag.workspaces WHERE name = 'bm25'")).rows[0].schema_name;
+    // The tokenisation is PostgreSQL's ('english' stemming, stop words); the formula is checked here.
+    const rows = (await storage.pool.query(`SELECT id, tsv::text AS tsv FROM "${s}".chunks ORDER BY id`)).rows as Array<{ id: number; tsv: string }>;
+    const tf = rows.map((r) => new Map([...r.tsv.matchAll(/'([^']+)':([\d,]+)/g)].map((m) => [m[1]!, m[2]!.split(',').length])));
+    const len = tf.map((t) => [...t.values()].reduce((a, b) => a + b, 0));
+    const avgdl = len.reduce((a, b) => a + b, 0) / len.length;
+    const terms = ['cat', 'tree'];
+    const expected = rows
+      .map((r, i) => {
+        let score = 0;
+        for (const term of terms) {
+          const f = tf[i]!.get(term) ?? 0;
+          if (!f) continue;
+          const df = tf.filter((t) => t.has(term)).length;
+          score += Math.log(1 + (rows.length - df + 0.5) / (df + 0.5)) * ((f * 2.2) / (f + 1.2 * (1 - 0.75 + (0.75 * len[i]!) / avgdl)));
+        }
+        return { id: r.id, score };
+      })
+      .filter((h) => h.score > 0)
+      .sort((a, b) => b.score - a.score);
+    const got = await lexical.search('Cats and trees?', 10);
+    expect(got.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+    got.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 9));
+    expect(expected).toHaveLength(3);
+  });
+});
+
 describe('PostgreSQL graph tables and workspace migrations', () => {
   it('spreads the snapshot over entity, relation, community and report tables', async () => {
     const storage = await backend(8);
