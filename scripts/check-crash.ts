@@ -119,12 +119,12 @@ await server.kill('SIGTERM'); // graceful: the vector index is persisted
 // The three stores of the workspace, read straight from disk.
 const folder = join(dataDir, 'workspaces', WORKSPACE);
 const docs = new SqliteDocStore(join(folder, 'store.sqlite'));
-const chunkIds = new Set(docs.allChunkIds());
+const chunkIds = new Set(await docs.allChunkIds());
 const ftsIds = new Set((docs.db.prepare('SELECT rowid AS id FROM chunks_fts').all() as Array<{ id: number }>).map((r) => r.id));
-const vectorIds = new Set(HnswVectorIndex.open(join(folder, 'vectors.hnsw'), 512, { m: 16, efConstruction: 200, efSearch: 64 }).ids());
+const vectorIds = new Set(await HnswVectorIndex.open(join(folder, 'vectors.hnsw'), 512, { m: 16, efConstruction: 200, efSearch: 64 }).ids());
 const differ = (a: Set<number>, b: Set<number>) => [...a].filter((x) => !b.has(x)).length + [...b].filter((x) => !a.has(x)).length;
 const indexMismatch = differ(chunkIds, vectorIds) + differ(chunkIds, ftsIds);
-docs.close();
+await docs.close();
 
 const acknowledged = [...ledger.values()].filter((e) => e.acknowledged).length;
 const result = { kills: KILLS, acknowledged, acknowledgedWrites, lost, partial, indexMismatch, queriesWork, documents: stats.documents, chunks: chunkIds.size, vectors: vectorIds.size, lexicalEntries: ftsIds.size, killMomentsMs: killMoments, problems: problems.slice(0, 20), machine: machine() };

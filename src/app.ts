@@ -124,7 +124,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   let workspaces: Workspaces | undefined;
   const metrics = new Metrics(() => workspaces);
   const storage = overrides.storage ?? new EmbeddedStorage(config.DATA_DIR, embedder.dim, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH });
-  workspaces = new Workspaces(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
+  workspaces = await Workspaces.create(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);

@@ -26,7 +26,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       resolveUnderRoot(config.CORPORA_DIR, request.body.path); // refuse bad paths now, with a 400
-      const ws = workspaces.get(request.params.ws, { create: true });
+      const ws = await workspaces.get(request.params.ws, { create: true });
       const options = {
         root: config.CORPORA_DIR,
         path: request.body.path,

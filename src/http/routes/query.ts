@@ -73,7 +73,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { stream, ...query } = request.body;
       const mode = modes.get(query.mode); // unknown mode: 400 listing the modes, before anything starts
-      workspaces.get(query.workspace); // unknown workspace: 404
+      await workspaces.get(query.workspace); // unknown workspace: 404
       const observe = (result: z.infer<typeof QueryResultSchema>) => {
         metrics.queryDuration.observe({ mode: result.mode, phase: 'retrieve' }, result.timings.retrieveMs / 1000);
         metrics.queryDuration.observe({ mode: result.mode, phase: 'generate' }, result.timings.generateMs / 1000);
@@ -114,7 +114,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const ws = workspaces.get(request.params.ws);
+      const ws = await workspaces.get(request.params.ws);
       const t0 = performance.now();
       const hits = await retriever.search(ws, request.body.query, request.body.k, request.body.retriever, clientGone(reply));
       return {
