@@ -115,6 +115,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     device: config.DEVICE,
     intraOpThreads: threadsPerWorker(config.ORT_INTRA_OP_THREADS, config.MODEL_CONCURRENCY),
     runTimeoutMs: config.MODEL_TIMEOUT_MS,
+    reserveForInteractiveMs: config.INTERACTIVE_RESERVE_MS,
     interOpThreads: config.ORT_INTER_OP_THREADS,
     concurrencyPerModel: config.MODEL_CONCURRENCY,
     logger,

@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(1),
   MODEL_CONCURRENCY: int(1, 64).default(2),
+  INTERACTIVE_RESERVE_MS: int(0, 600_000).default(1000),
   MODEL_CACHE_DIR: z.string().min(1).default('./.cache/models'),
 
   EMBEDDER: z.enum(['use-lite', 'hf-onnx']).default('use-lite'),

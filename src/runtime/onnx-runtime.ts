@@ -56,6 +56,8 @@ export interface RuntimeOptions {
   concurrencyPerModel: number;
   /** Longest one inference may run before its caller gets a CallTimeoutError; 0 for no limit. */
   runTimeoutMs?: number;
+  /** While queries keep coming, batch work leaves one worker free for them (see Limiter). */
+  reserveForInteractiveMs?: number;
   logger: Logger;
   /** Overrides what the installed binary reports (tests use it to simulate a GPU host). */
   probe?: ProviderProbe;
@@ -124,7 +126,7 @@ export class OnnxRuntime {
       throw failed.reason;
     }
     this.options.logger.info({ model: id, providers, workers: ok.length }, 'model session ready');
-    return new PooledSession(id, providers[0]!, ok[0]!.inputNames, ok[0]!.outputNames, ok.map((s) => s.worker), this.options.runTimeoutMs ?? 0);
+    return new PooledSession(id, providers[0]!, ok[0]!.inputNames, ok[0]!.outputNames, ok.map((s) => s.worker), this.options.runTimeoutMs ?? 0, this.options.reserveForInteractiveMs ?? 0);
   }
 
   private warnOnce(message: string): void {
@@ -208,9 +210,10 @@ class PooledSession implements ModelSession {
     readonly outputNames: readonly string[],
     private readonly workers: SessionWorker[],
     private readonly timeoutMs: number,
+    reserveForInteractiveMs: number,
   ) {
     this.idle = [...workers];
-    this.limiter = new Limiter(workers.length);
+    this.limiter = new Limiter(workers.length, { reserveForInteractiveMs });
   }
 
   /**
