@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import type { Job, JobRegistry } from '../jobs/jobs.js';
 import type { Workspace } from '../store/workspace.js';
 import type { GraphIndexer } from './graph-indexer.js';
@@ -49,7 +49,12 @@ export class GraphService {
     const timer = setTimeout(() => {
       this.pending.delete(ws.name);
       if (this.building.has(ws.name)) return this.schedule(ws);
-      this.startBuild(ws);
+      try {
+        this.startBuild(ws);
+      } catch (error) {
+        if (!(error instanceof TooManyRequestsError)) throw error;
+        this.schedule(ws); // the workspace's job slots are taken (an ingest is running): try again later
+      }
     }, this.autoUpdateMs);
     timer.unref();
     this.pending.set(ws.name, timer);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { AppError, NotFoundError } from '../core/errors.js';
+import { AppError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { JobStore } from './job-store.js';
 
@@ -52,12 +52,18 @@ export class JobRegistry {
   /** With a `store`, jobs are also visible (and cancellable) from other instances that share it. */
   constructor(
     private readonly logger: Logger,
+    /** Jobs that may be queued or running at once in one workspace; more get a 429. */
+    private readonly maxPerWorkspace = Number.POSITIVE_INFINITY,
     private readonly store?: JobStore,
   ) {
     this.events.setMaxListeners(0);
   }
 
   start(kind: string, workspace: string, body: (handle: JobHandle) => Promise<void>): Job {
+    const active = [...this.jobs.values()].filter((j) => j.workspace === workspace && !FINISHED.includes(j.state)).length;
+    if (active >= this.maxPerWorkspace) {
+      throw new TooManyRequestsError(`workspace "${workspace}" already has ${active} jobs queued or running (at most ${this.maxPerWorkspace}, MAX_JOBS_PER_WORKSPACE); retry when one has finished`, 5);
+    }
     const job: Job = {
       id: randomUUID(),
       kind,
@@ -99,6 +105,11 @@ export class JobRegistry {
     return job;
   }
 
+  /** A job this instance runs or ran, if any. */
+  find(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
   /** A job this instance runs or ran. */
   get(id: string): Job {
     const job = this.jobs.get(id);
@@ -106,9 +117,14 @@ export class JobRegistry {
     return job;
   }
 
+  /** A job of this instance, or of another one sharing the job store, if any. */
+  async locate(id: string): Promise<Job | undefined> {
+    return this.jobs.get(id) ?? (await this.store?.get(id));
+  }
+
   /** A job of this instance, or of another one sharing the job store. */
-  async find(id: string): Promise<Job> {
-    const job = this.jobs.get(id) ?? (await this.store?.get(id));
+  async lookup(id: string): Promise<Job> {
+    const job = await this.locate(id);
     if (!job) throw this.notFound(id);
     return job;
   }

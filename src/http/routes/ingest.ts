@@ -52,19 +52,19 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  r.get('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: state and progress', params: z.object({ id: z.string() }), response: { 200: JobSchema, ...errors } } }, async (request) =>
-    jobs.find(request.params.id),
+  r.get('/v1/jobs/:id', { config: { access: { kind: 'workspace', scope: 'read', from: 'job' } }, schema: { tags: ['jobs'], summary: 'A job: state and progress', params: z.object({ id: z.string() }), response: { 200: JobSchema, ...errors } } }, async (request) =>
+    jobs.lookup(request.params.id),
   );
 
-  r.delete('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'Cancel a job (it stops after the document it is writing)', params: z.object({ id: z.string() }), response: { 202: JobSchema, ...errors } } }, async (request, reply) => {
+  r.delete('/v1/jobs/:id', { config: { access: { kind: 'workspace', scope: 'write', from: 'job' } }, schema: { tags: ['jobs'], summary: 'Cancel a job (it stops after the document it is writing)', params: z.object({ id: z.string() }), response: { 202: JobSchema, ...errors } } }, async (request, reply) => {
     return reply.status(202).send(await jobs.cancel(request.params.id));
   });
 
   r.get(
     '/v1/jobs/:id/events',
-    { schema: { tags: ['jobs'], summary: 'A job\'s progress as server-sent events ("progress" events, then one "done")', params: z.object({ id: z.string() }), response: { ...errors } } },
+    { config: { access: { kind: 'workspace', scope: 'read', from: 'job' } }, schema: { tags: ['jobs'], summary: 'A job\'s progress as server-sent events ("progress" events, then one "done")', params: z.object({ id: z.string() }), response: { ...errors } } },
     async (request, reply) => {
-      const job = await jobs.find(request.params.id);
+      const job = await jobs.lookup(request.params.id);
       const sse = openSse(request, reply);
       const finish = (j: typeof job) => {
         sse.send('done', j);

@@ -52,6 +52,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     '/query',
     {
+      config: { access: { kind: 'workspace', scope: 'read', from: { body: 'workspace' } } },
       schema: {
         tags: ['query'],
         summary: 'Answer a question from a workspace',
@@ -95,6 +96,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     '/v1/workspaces/:ws/search',
     {
+      config: { access: { kind: 'workspace', scope: 'read', from: 'params' } },
       schema: {
         tags: ['query'],
         summary: 'Retrieve chunks without answering',

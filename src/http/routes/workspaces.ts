@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { allows } from '../../auth/access.js';
 import { validateWorkspaceName } from '../../store/workspaces.js';
 import { errors, WorkspaceParams } from '../schemas.js';
 
@@ -17,7 +18,7 @@ export async function workspaceRoutes(app: FastifyInstance): Promise<void> {
 
   r.post(
     '/v1/workspaces',
-    { schema: { tags: ['workspaces'], summary: 'Create a workspace (idempotent)', body: z.object({ name: z.string() }), response: { 200: WorkspaceStats, 201: WorkspaceStats, ...errors } } },
+    { config: { access: { kind: 'workspace', scope: 'write', from: { body: 'name' } } }, schema: { tags: ['workspaces'], summary: 'Create a workspace (idempotent)', body: z.object({ name: z.string() }), response: { 200: WorkspaceStats, 201: WorkspaceStats, ...errors } } },
     async (request, reply) => {
       const name = validateWorkspaceName(request.body.name);
       const existed = await workspaces.exists(name);
@@ -26,8 +27,8 @@ export async function workspaceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  r.get('/v1/workspaces', { schema: { tags: ['workspaces'], summary: 'List workspaces', response: { 200: z.object({ workspaces: z.array(WorkspaceStats) }) } } }, async () => ({
-    workspaces: await Promise.all((await workspaces.list()).map(stats)),
+  r.get('/v1/workspaces', { schema: { tags: ['workspaces'], summary: 'List the workspaces this key may read', response: { 200: z.object({ workspaces: z.array(WorkspaceStats) }) } } }, async (request) => ({
+    workspaces: await Promise.all((await workspaces.list()).filter((name) => allows(request.principal, name, 'read')).map(stats)),
   }));
 
   r.get('/v1/workspaces/:ws', { schema: { tags: ['workspaces'], summary: 'One workspace and its sizes', params: WorkspaceParams, response: { 200: WorkspaceStats, ...errors } } }, async (request) =>
