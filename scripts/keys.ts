@@ -1,6 +1,6 @@
 /**
- * API keys from the command line, straight in <DATA_DIR>/auth.sqlite (for the first admin key,
- * before any key exists to call POST /v1/keys with):
+ * API keys from the command line, straight in <DATA_DIR>/auth.sqlite (in the database with
+ * STORE=postgres), for the first admin key, before any key exists to call POST /v1/keys with:
  *   npm run keys -- create --name admin --scope "*=admin" [--scope team-a=read]
  *   npm run keys -- list
  *   npm run keys -- revoke <id>
@@ -10,13 +10,20 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCOPES } from '../src/auth/access.js';
 import type { Scope } from '../src/auth/access.js';
+import type { ApiKeyStore } from '../src/auth/api-key-store.js';
+import { PgApiKeyStore } from '../src/auth/pg-api-key-store.js';
 import { SqliteApiKeyStore } from '../src/auth/sqlite-api-key-store.js';
+import { migrate } from '../src/store/postgres/migrations.js';
+import { createPool } from '../src/store/postgres/pg-sql.js';
 import { loadConfig } from '../src/config/config.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } } });
 const config = loadConfig();
-mkdirSync(config.DATA_DIR, { recursive: true });
-const store = new SqliteApiKeyStore(join(config.DATA_DIR, 'auth.sqlite'));
+// With STORE=postgres the keys live in the database, shared by every instance.
+const pool = config.STORE === 'postgres' ? createPool(config.DATABASE_URL!, 1) : undefined;
+if (pool) await migrate(pool);
+else mkdirSync(config.DATA_DIR, { recursive: true });
+const store: ApiKeyStore = pool ? new PgApiKeyStore(pool) : new SqliteApiKeyStore(join(config.DATA_DIR, 'auth.sqlite'));
 const [command, id] = positionals;
 
 function parseScopes(specs: string[]): Record<string, Scope> {
@@ -32,13 +39,13 @@ function parseScopes(specs: string[]): Record<string, Scope> {
 try {
   if (command === 'create') {
     if (!values.name || !values.scope?.length) throw new Error('create needs --name and at least one --scope WORKSPACE=SCOPE');
-    const { key, record } = store.create(values.name, parseScopes(values.scope));
+    const { key, record } = await store.create(values.name, parseScopes(values.scope));
     console.log(JSON.stringify({ ...record, key }, null, 2));
     console.error('The key is shown once; store it now. Send it as "Authorization: Bearer <key>".');
   } else if (command === 'list') {
-    console.table(store.list().map((k) => ({ id: k.id, name: k.name, scopes: JSON.stringify(k.scopes), created: k.createdAt, revoked: k.revokedAt ?? '' })));
+    console.table((await store.list()).map((k) => ({ id: k.id, name: k.name, scopes: JSON.stringify(k.scopes), created: k.createdAt, revoked: k.revokedAt ?? '' })));
   } else if (command === 'revoke' && id) {
-    if (!store.revoke(id)) throw new Error(`no key with id ${id}`);
+    if (!(await store.revoke(id))) throw new Error(`no key with id ${id}`);
     console.log(`revoked ${id}`);
   } else {
     throw new Error('usage: npm run keys -- create --name NAME --scope WORKSPACE=SCOPE … | list | revoke ID');
@@ -47,5 +54,6 @@ try {
   console.error((error as Error).message);
   process.exitCode = 2;
 } finally {
-  store.close();
+  await store.close();
+  await pool?.end();
 }

@@ -59,6 +59,7 @@ import { EmbeddedStorage } from './store/embedded-storage.js';
 import { PostgresStorage } from './store/postgres/postgres-storage.js';
 import type { JobStore } from './jobs/job-store.js';
 import { PgJobStore } from './jobs/pg-job-store.js';
+import { PgApiKeyStore } from './auth/pg-api-key-store.js';
 import type { StorageBackend } from './store/workspaces.js';
 import { Workspaces } from './store/workspaces.js';
 
@@ -107,7 +108,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await services.jobs.drain();
     await services.workspaces.close();
     await services.runtime.close();
-    services.apiKeys.close();
+    await services.apiKeys.close();
   });
   app.addHook('onReady', async () => startSampleIngest(services));
   return app;
@@ -127,7 +128,9 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const embedder = overrides.embedder ?? (await createEmbedder(config, runtime, cache));
   let workspaces: Workspaces | undefined;
   const metrics = new Metrics(() => workspaces);
-  const { storage, jobStore } = overrides.storage ? { storage: overrides.storage, jobStore: undefined } : await createStorage(config, embedder.dim);
+  const shared = overrides.storage ? {} : await createStorage(config, embedder.dim);
+  const storage = overrides.storage ?? shared.storage!;
+  const jobStore = shared.jobStore;
   workspaces = await Workspaces.create(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
@@ -153,28 +156,31 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     ]),
     jobs,
     metrics,
-    apiKeys: openApiKeys(config, logger),
+    apiKeys: await openApiKeys(config, logger, shared),
     authEnabled: authEnabled(config),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
   };
 }
 
 /** The key store; with auth on and no way in yet, the log says how to make the first key. */
-function openApiKeys(config: Config, logger: Logger): ApiKeyStore {
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  const store = new SqliteApiKeyStore(join(config.DATA_DIR, 'auth.sqlite'));
-  if (authEnabled(config) && !config.ADMIN_API_KEY && !store.list().some((k) => !k.revokedAt)) {
+async function openApiKeys(config: Config, logger: Logger, shared: { apiKeys?: ApiKeyStore }): Promise<ApiKeyStore> {
+  let store = shared.apiKeys;
+  if (!store) {
+    mkdirSync(config.DATA_DIR, { recursive: true });
+    store = new SqliteApiKeyStore(join(config.DATA_DIR, 'auth.sqlite'));
+  }
+  if (authEnabled(config) && !config.ADMIN_API_KEY && !(await store.list()).some((k) => !k.revokedAt)) {
     logger.warn('authentication is on and no API key exists: set ADMIN_API_KEY, or create a key with `npm run keys -- create --name admin --scope "*=admin"`');
   }
   return store;
 }
 
-/** The storage backend STORE names; PostgreSQL also shares jobs between instances. */
-async function createStorage(config: Config, dim: number): Promise<{ storage: StorageBackend; jobStore?: JobStore }> {
+/** The storage backend STORE names; PostgreSQL also shares jobs and API keys between instances. */
+async function createStorage(config: Config, dim: number): Promise<{ storage?: StorageBackend; jobStore?: JobStore; apiKeys?: ApiKeyStore }> {
   const hnsw = { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH };
   if (config.STORE === 'embedded') return { storage: new EmbeddedStorage(config.DATA_DIR, dim, hnsw) };
   const storage = await PostgresStorage.connect({ url: config.DATABASE_URL!, poolMax: config.PG_POOL_MAX, dim, hnsw });
-  return { storage, jobStore: new PgJobStore(storage.pool) };
+  return { storage, jobStore: new PgJobStore(storage.pool), apiKeys: new PgApiKeyStore(storage.pool) };
 }
 
 /** What an hf-onnx embedder needs from a hub repository. */

@@ -11,18 +11,19 @@ export interface ApiKeyRecord {
 
 /**
  * API keys, stored as SHA-256 hashes only: a key is 256 random bits, so a fast hash cannot be
- * reversed by guessing, and the plain key is shown once, when it is created.
+ * reversed by guessing, and the plain key is shown once, when it is created. SQLite under
+ * DATA_DIR for the embedded backend; `rag.api_keys` with STORE=postgres, shared by all instances.
  */
 export interface ApiKeyStore {
   /** Stores a new key and returns it with its plain secret (never retrievable again). */
-  create(name: string, scopes: ScopeMap): { key: string; record: ApiKeyRecord };
+  create(name: string, scopes: ScopeMap): Promise<{ key: string; record: ApiKeyRecord }>;
   /** The live (not revoked) key whose secret this is. */
-  verify(key: string): ApiKeyRecord | undefined;
-  list(): ApiKeyRecord[];
-  get(id: string): ApiKeyRecord | undefined;
+  verify(key: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
   /** Marks a key revoked; false when there is no such key. */
-  revoke(id: string): boolean;
-  close(): void;
+  revoke(id: string): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 export const KEY_PREFIX = 'rsk_';

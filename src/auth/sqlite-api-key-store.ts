@@ -30,33 +30,37 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     )`);
   }
 
-  create(name: string, scopes: ScopeMap): { key: string; record: ApiKeyRecord } {
+  async create(name: string, scopes: ScopeMap): Promise<{ key: string; record: ApiKeyRecord }> {
     const { id, key } = newKeySecret();
     const createdAt = new Date().toISOString();
     this.db.prepare('INSERT INTO api_keys (id, key_hash, name, scopes, created_at) VALUES (?, ?, ?, ?, ?)').run(id, hashKey(key), name, JSON.stringify(scopes), createdAt);
     return { key, record: { id, name, scopes, createdAt, revokedAt: null } };
   }
 
-  verify(key: string): ApiKeyRecord | undefined {
+  async verify(key: string): Promise<ApiKeyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hashKey(key)) as Row | undefined;
     return row && toRecord(row);
   }
 
-  list(): ApiKeyRecord[] {
+  async list(): Promise<ApiKeyRecord[]> {
     return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
   }
 
-  get(id: string): ApiKeyRecord | undefined {
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.record(id);
+  }
+
+  private record(id: string): ApiKeyRecord | undefined {
     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
     return row && toRecord(row);
   }
 
-  revoke(id: string): boolean {
+  async revoke(id: string): Promise<boolean> {
     const info = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
-    return info.changes > 0 || this.get(id) !== undefined;
+    return info.changes > 0 || this.record(id) !== undefined;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

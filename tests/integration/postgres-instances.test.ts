@@ -21,7 +21,7 @@ const corpus = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`shared/
 
 beforeAll(async () => {
   server = await startPglite();
-  const env = { STORE: 'postgres', DATABASE_URL: server.url, PG_POOL_MAX: '4' };
+  const env = { STORE: 'postgres', DATABASE_URL: server.url, PG_POOL_MAX: '4', AUTH: 'on', ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_BURST: '100000' };
   // Started together: both run the migrations at once.
   [a, b] = await Promise.all([testApp(env, {}, corpus), testApp(env, {}, corpus)]);
 }, 240_000);
@@ -30,7 +30,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const post = (t: TestApp, url: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url, payload });
+const ADMIN = 'admin-key-of-both-instances-0123456789';
+const auth = (key = ADMIN) => ({ authorization: `Bearer ${key}` });
+const post = (t: TestApp, url: string, payload: Record<string, unknown>, key = ADMIN) => t.app.inject({ method: 'POST', url, payload, headers: auth(key) });
+const get = (t: TestApp, url: string, key = ADMIN) => t.app.inject({ method: 'GET', url, headers: auth(key) });
+const del = (t: TestApp, url: string, key = ADMIN) => t.app.inject({ method: 'DELETE', url, headers: auth(key) });
 
 describe('two instances on one database', () => {
   it('ingest the same and different documents at once: no duplicates, nothing lost', async () => {
@@ -49,10 +53,10 @@ describe('two instances on one database', () => {
       expect(statuses).toEqual(['created', 'unchanged']);
     }
     for (const t of [a, b]) {
-      const list = (await t.app.inject('/v1/workspaces/race/documents?limit=100')).json();
+      const list = (await get(t, '/v1/workspaces/race/documents?limit=100')).json();
       expect(list.total).toBe(10);
-      const stats = (await t.app.inject('/v1/workspaces/race')).json();
-      const chunkTotal = (await Promise.all(list.items.map((d: { id: string }) => t.app.inject(`/v1/workspaces/race/documents/${d.id}`)))).reduce((n, r) => n + r.json().chunks.length, 0);
+      const stats = (await get(t, '/v1/workspaces/race')).json();
+      const chunkTotal = (await Promise.all(list.items.map((d: { id: string }) => get(t, `/v1/workspaces/race/documents/${d.id}`)))).reduce((n, r) => n + r.json().chunks.length, 0);
       expect(stats).toMatchObject({ documents: 10, chunks: chunkTotal, vectors: chunkTotal });
     }
     // A document written by one instance is found by the other.
@@ -63,7 +67,7 @@ describe('two instances on one database', () => {
   it('replace the same document at once: one version wins whole', async () => {
     const versions = [a, b, a, b].map((t, i) => post(t, '/v1/workspaces/race/documents', { id: 'contested', text: sentences(5, 500 + i).join(' ') }));
     await Promise.all(versions);
-    const doc = (await a.app.inject('/v1/workspaces/race/documents/contested')).json();
+    const doc = (await get(a, '/v1/workspaces/race/documents/contested')).json();
     expect([0, 1, 2, 3].map((i) => sentences(5, 500 + i).join(' '))).toContain(doc.text);
     expect(doc.chunks.map((c: { ordinal: number }) => c.ordinal)).toEqual(doc.chunks.map((_: unknown, i: number) => i));
     expect(doc.chunks.every((c: { start: number; end: number; text: string }) => doc.text.slice(c.start, c.end) === c.text)).toBe(true);
@@ -73,16 +77,16 @@ describe('two instances on one database', () => {
     const started = await post(a, '/v1/workspaces/folder/ingest', { path: 'shared' });
     expect(started.statusCode).toBe(202);
     const { jobId } = started.json();
-    const fromB = (await b.app.inject(`/v1/jobs/${jobId}`)).json();
+    const fromB = (await get(b, `/v1/jobs/${jobId}`)).json();
     expect(fromB).toMatchObject({ id: jobId, kind: 'ingest-folder', workspace: 'folder' });
-    const finished = await waitForJob(b.app, jobId); // polled on the instance that does not run it
+    const finished = await waitForJob(b.app, jobId, 60_000, auth()); // polled on the instance that does not run it
     expect(finished).toMatchObject({ state: 'succeeded', progress: { filesTotal: 12, filesDone: 12, documents: 12 } });
-    expect((await b.app.inject('/v1/workspaces/folder')).json()).toMatchObject({ documents: 12 });
-    const events = await b.app.inject(`/v1/jobs/${jobId}/events`);
+    expect((await get(b, '/v1/workspaces/folder')).json()).toMatchObject({ documents: 12 });
+    const events = await get(b, `/v1/jobs/${jobId}/events`);
     const done = events.body.split('\n\n').find((e) => e.startsWith('event: done\n'));
     expect(JSON.parse(done!.slice('event: done\ndata: '.length))).toMatchObject({ id: jobId, state: 'succeeded' });
-    expect((await b.app.inject('/v1/jobs/no-such-job')).statusCode).toBe(404);
-    expect((await b.app.inject({ method: 'DELETE', url: '/v1/jobs/no-such-job' })).statusCode).toBe(404);
+    expect((await get(b, '/v1/jobs/no-such-job')).statusCode).toBe(404);
+    expect((await del(b, '/v1/jobs/no-such-job')).statusCode).toBe(404);
 
     // A long job on instance a, cancelled through instance b: a notices at its next progress update.
     const long = a.app.services.jobs.start('test-long', 'folder', async (handle) => {
@@ -92,10 +96,23 @@ describe('two instances on one database', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 200));
-    const cancelled = await b.app.inject({ method: 'DELETE', url: `/v1/jobs/${long.id}` });
+    const cancelled = await del(b, `/v1/jobs/${long.id}`);
     expect(cancelled.statusCode).toBe(202);
     expect(cancelled.json()).toMatchObject({ id: long.id, state: 'running' });
-    expect(await waitForJob(b.app, long.id, 10_000)).toMatchObject({ state: 'cancelled' });
+    expect(await waitForJob(b.app, long.id, 10_000, auth())).toMatchObject({ state: 'cancelled' });
     expect(a.app.services.jobs.get(long.id).state).toBe('cancelled');
+  });
+
+  it('share API keys: made on one, accepted and revoked on the other; a job answers only keys of its workspace', async () => {
+    const made = (await post(a, '/v1/keys', { name: 'race reader', scopes: { race: 'read' } })).json();
+    expect((await get(b, '/v1/workspaces/race', made.key)).statusCode).toBe(200);
+    expect((await get(b, '/v1/workspaces/folder', made.key)).statusCode).toBe(403);
+    // A job of workspace "folder" that runs on a: b finds its workspace in the shared job store and refuses this key.
+    const { jobId } = (await post(a, '/v1/workspaces/folder/ingest', { path: 'shared' })).json();
+    expect((await get(b, `/v1/jobs/${jobId}`, made.key)).statusCode).toBe(403);
+    await waitForJob(a.app, jobId, 60_000, auth());
+    expect((await del(b, `/v1/keys/${made.id}`)).statusCode).toBe(200);
+    expect((await get(a, '/v1/workspaces/race', made.key)).statusCode).toBe(401);
+    expect((await get(a, '/v1/workspaces/race', 'rsk_not-a-key')).statusCode).toBe(401);
   });
 });

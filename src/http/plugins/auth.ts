@@ -62,12 +62,12 @@ export async function registerAuth(app: FastifyInstance, options: { enabled: boo
   const limiter = options.enabled && config.RATE_LIMIT_PER_MINUTE > 0 ? new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST) : undefined;
   const adminHash = config.ADMIN_API_KEY ? Buffer.from(hashKey(config.ADMIN_API_KEY), 'hex') : undefined;
 
-  const authenticate = (request: FastifyRequest): Principal => {
+  const authenticate = async (request: FastifyRequest): Promise<Principal> => {
     if (!options.enabled) return UNRESTRICTED;
     const key = presentedKey(request);
     if (!key) throw new UnauthenticatedError('an API key is required: send "Authorization: Bearer <key>" (or "x-api-key: <key>"); an admin creates keys with POST /v1/keys');
     if (adminHash && timingSafeEqual(Buffer.from(hashKey(key), 'hex'), adminHash)) return ADMIN_ENV;
-    const record = apiKeys.verify(key);
+    const record = await apiKeys.verify(key);
     if (!record) throw new UnauthenticatedError('the API key is unknown or revoked');
     return { id: record.id, scopes: record.scopes };
   };
@@ -101,7 +101,7 @@ export async function registerAuth(app: FastifyInstance, options: { enabled: boo
       request.principal = NOBODY;
       return;
     }
-    request.principal = authenticate(request);
+    request.principal = await authenticate(request);
     const verdict = limiter?.take(request.principal.id);
     if (verdict && !verdict.ok) {
       throw new TooManyRequestsError(`rate limit of ${limiter!.perMinute} requests a minute (bursts of ${limiter!.burst}) exceeded; retry in ${verdict.retryAfterSeconds} s (RATE_LIMIT_PER_MINUTE)`, verdict.retryAfterSeconds);

@@ -39,23 +39,23 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       if (!mayGrant(request.principal, request.body.scopes)) throw new ForbiddenError('a key can only be created by a key with admin scope on every workspace it grants');
-      const { key, record } = apiKeys.create(request.body.name, request.body.scopes);
+      const { key, record } = await apiKeys.create(request.body.name, request.body.scopes);
       return reply.status(201).send({ ...record, key });
     },
   );
 
   r.get('/v1/keys', { schema: { tags: ['keys'], summary: 'The keys this key administers (never their secrets)', response: { 200: z.object({ keys: z.array(KeyRecord) }) } } }, async (request) => ({
-    keys: apiKeys.list().filter((k) => mayGrant(request.principal, k.scopes)),
+    keys: (await apiKeys.list()).filter((k) => mayGrant(request.principal, k.scopes)),
   }));
 
   r.delete(
     '/v1/keys/:id',
     { schema: { tags: ['keys'], summary: 'Revoke an API key (at once)', params: z.object({ id: z.string() }), response: { 200: KeyRecord, ...errors } } },
     async (request) => {
-      const record = apiKeys.get(request.params.id);
+      const record = await apiKeys.get(request.params.id);
       if (!record || !mayGrant(request.principal, record.scopes)) throw new NotFoundError(`API key "${request.params.id}" does not exist or is not administered by this key`);
-      apiKeys.revoke(record.id);
-      return apiKeys.get(record.id)!;
+      await apiKeys.revoke(record.id);
+      return (await apiKeys.get(record.id))!;
     },
   );
 }

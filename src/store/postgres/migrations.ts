@@ -2,8 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { ident, inTransaction } from './pg-sql.js';
 
 /**
- * Versioned schema changes. The global ones create the `rag` schema: the workspace registry and
- * the jobs table; the workspace ones create one workspace's schema. Both kinds are applied in
+ * Versioned schema changes. The global ones create the `rag` schema: the workspace registry,
+ * the jobs and the API keys; the workspace ones create one workspace's schema. Both kinds are applied in
  * order inside one transaction under an advisory lock, so that service instances starting
  * together neither race nor apply a step twice. Applied steps are never edited: a change is a
  * new step with the next version.
@@ -56,6 +56,19 @@ export const GLOBAL_MIGRATIONS: Migration[] = [
         updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
       );
       CREATE INDEX jobs_finished ON rag.jobs (updated_at) WHERE state IN ('succeeded', 'failed', 'cancelled');`,
+  },
+  {
+    version: 3,
+    name: 'API keys shared by all instances',
+    sql: `
+      CREATE TABLE rag.api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );`,
   },
 ];
 

@@ -44,7 +44,7 @@ describe('PostgreSQL backend', () => {
     const again = await Promise.all([migrate(storage.pool), migrate(storage.pool)]);
     expect(again).toEqual([[], []]);
     const { rows } = await storage.pool.query('SELECT version FROM rag.schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
   });
 
   it('keeps workspaces apart in schemas of their own, and lists them', async () => {
