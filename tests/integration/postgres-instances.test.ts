@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOTPOTQA_100, readCorpus } from '../../scripts/lib/datasets.js';
 import { testApp, waitForJob } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { createPool } from '../../src/store/postgres/pg-sql.js';
 import { startPglite } from '../support/pglite-server.js';
 import type { PgliteServer } from '../support/pglite-server.js';
 
@@ -101,6 +102,26 @@ describe('two instances on one database', () => {
     expect(cancelled.json()).toMatchObject({ id: long.id, state: 'running' });
     expect(await waitForJob(b.app, long.id, 10_000, auth())).toMatchObject({ state: 'cancelled' });
     expect(a.app.services.jobs.get(long.id).state).toBe('cancelled');
+  });
+
+  it('build a graph on one instance that the other serves and queries, with its rows in the graph tables', async () => {
+    const { jobId } = (await post(a, '/v1/workspaces/race/graph', {})).json();
+    const built = await waitForJob(b.app, jobId, 120_000, auth());
+    expect(built).toMatchObject({ state: 'succeeded' });
+    const summary = (await get(b, '/v1/workspaces/race/graph')).json();
+    expect(summary.entities).toBeGreaterThan(0);
+    expect(summary.stale).toBe(false);
+    const top = (await get(b, '/v1/workspaces/race/graph/entities?limit=1')).json().entities[0];
+    const answer = await post(b, '/query', { question: `What about ${top.name}?`, workspace: 'race', mode: 'graph-local', k: 4 });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json().graph.entities.length).toBeGreaterThan(0);
+    const pool = createPool(server.url, 1); // a third client, looking at the tables directly
+    try {
+      const s = (await pool.query<{ s: string }>("SELECT schema_name AS s FROM rag.workspaces WHERE name = 'race'")).rows[0]!.s;
+      expect((await pool.query<{ n: number }>(`SELECT count(*) AS n FROM "${s}".graph_entities`)).rows[0]!.n).toBe(summary.entities);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('share API keys: made on one, accepted and revoked on the other; a job answers only keys of its workspace', async () => {
