@@ -10,6 +10,7 @@ import type { ModeRegistry } from './rag/mode.js';
 import type { Retriever } from './rag/retriever.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 import type { Workspaces } from './store/workspaces.js';
+import type { VisionService } from './vision/vision-service.js';
 
 export type SampleIngestState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 
@@ -27,6 +28,7 @@ export interface Services {
   graph: GraphService;
   jobs: JobRegistry;
   metrics: Metrics;
+  vision: VisionService;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
 }
 

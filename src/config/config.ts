@@ -65,6 +65,12 @@ const ConfigSchema = z.object({
   MAX_QUESTION_CHARS: int(16, 100_000).default(2000),
   MAX_K: int(1, 1000).default(50),
   JSON_TEXT_FIELD: z.string().min(1).default('text'),
+
+  // Vision endpoints (/v1/vision/*, GET /v1/models)
+  MAX_IMAGE_BYTES: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: int(1024, 1_000_000_000).default(25_000_000),
+  VISION_MODELS_DIR: z.string().min(1).default('./models/vision'),
+  OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -45,7 +45,11 @@ export function nms(boxes: readonly Box[], scores: readonly number[], iouThresho
 /** Per-class NMS: boxes of different classes never suppress each other. */
 export function classNms(boxes: readonly Box[], scores: readonly number[], classes: readonly number[], iouThreshold: number, maxKeep = Infinity): number[] {
   const byClass = new Map<number, number[]>();
-  classes.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
+  classes.forEach((c, i) => {
+    const members = byClass.get(c);
+    if (members) members.push(i);
+    else byClass.set(c, [i]);
+  });
   const kept: number[] = [];
   for (const members of byClass.values()) {
     const local = nms(members.map((i) => boxes[i]!), members.map((i) => scores[i]!), iouThreshold);

@@ -4,6 +4,7 @@ import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
+import { visionRoutes } from './vision.js';
 import { workspaceRoutes } from './workspaces.js';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
@@ -13,4 +14,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(ingestRoutes);
   await app.register(queryRoutes);
   await app.register(graphRoutes);
+  await app.register(visionRoutes);
 }

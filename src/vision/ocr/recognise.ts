@@ -50,11 +50,15 @@ export function recognisePreprocess(crop: RgbImage): HostTensor {
   return toTensor(crop, MINUS_ONE_TO_ONE, 'nchw', { width: Math.max(REC_MIN_WIDTH, crop.width), height: REC_HEIGHT, pad: 0 });
 }
 
+/** A blank step whose space probability reaches this becomes a space between words (see CtcOptions). */
+export const SPACE_THRESHOLD = 0.015;
+
 export async function recognise(session: ModelSession, crop: RgbImage, alphabet: readonly string[]): Promise<CtcResult> {
   const out = await session.run({ [session.inputNames[0]!]: recognisePreprocess(crop) }, { priority: 'interactive' });
   const probs = out[session.outputNames[0]!]!;
   const [, steps, classes] = probs.dims as [number, number, number];
-  return ctcGreedy(probs.data as Float32Array, steps, classes, alphabet);
+  const spaceClass = alphabet.lastIndexOf(' ') + 1;
+  return ctcGreedy(probs.data as Float32Array, steps, classes, alphabet, spaceClass > 0 ? { space: { classIndex: spaceClass, threshold: SPACE_THRESHOLD } } : {});
 }
 
 /** Reads one line: crop, turn when the classifier says so, recognise. */

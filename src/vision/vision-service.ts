@@ -1,0 +1,87 @@
+/**
+ * The vision endpoints' service: decodes the image (with the configured limits), picks the
+ * model and runs its pipeline. Routes call one method each.
+ */
+import { NotFoundError } from '../core/errors.js';
+import type { OnnxRuntime } from '../runtime/onnx-runtime.js';
+import { DETECT_DEFAULTS } from './detect/detection.js';
+import type { DetectOptions, DetectResult } from './detect/detection.js';
+import { YoloDetector, yoloSpecs } from './detect/yolo-pipeline.js';
+import { decodeImage } from './image.js';
+import type { ImageLimits, RgbImage } from './image.js';
+import { ModelRegistry } from './model-registry.js';
+import type { ModelInfo } from './model-registry.js';
+import { OcrPipeline, ppOcrSpecs } from './ocr/ocr-pipeline.js';
+import type { OcrResult } from './ocr/ocr-pipeline.js';
+import { boxPolygon, renderShapes } from './render.js';
+
+export interface VisionOptions {
+  limits: ImageLimits;
+  /** Folder of user-supplied models (yolov8*.onnx, …). */
+  modelsDir: string;
+  ocrMinConfidence: number;
+  /** Models outside vision (the embedder, critic heads) for the registry listing. */
+  otherModels?: () => ModelInfo[];
+}
+
+export interface Rendered<T> {
+  result: T;
+  image: RgbImage;
+}
+
+export class VisionService {
+  readonly models: ModelRegistry;
+  private readonly ocrPipeline: OcrPipeline;
+
+  constructor(
+    runtime: OnnxRuntime,
+    private readonly options: VisionOptions,
+  ) {
+    this.models = new ModelRegistry(runtime);
+    for (const spec of [...ppOcrSpecs(), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
+    this.ocrPipeline = new OcrPipeline(this.models);
+  }
+
+  decode(bytes: Uint8Array): Promise<RgbImage> {
+    return decodeImage(bytes, this.options.limits);
+  }
+
+  async ocr(bytes: Uint8Array): Promise<Rendered<OcrResult>> {
+    const image = await this.decode(bytes);
+    return { result: await this.ocrPipeline.run(image, { minConfidence: this.options.ocrMinConfidence }), image };
+  }
+
+  /** The text of an image, for documents uploaded as images. */
+  readonly imageText = async (bytes: Uint8Array): Promise<string> => (await this.ocr(bytes)).result.text;
+
+  async detect(bytes: Uint8Array, request: Partial<DetectOptions> & { model?: string } = {}): Promise<Rendered<DetectResult>> {
+    const detectors = this.models.ids('detect');
+    const model = request.model ?? detectors[0];
+    if (!model || !detectors.includes(model)) {
+      throw new NotFoundError(
+        model
+          ? `detection model "${model}" is not known; known: ${detectors.join(', ') || 'none'}`
+          : `no detection model is available: put a YOLOv8 ONNX export named yolov8*.onnx in ${this.options.modelsDir} (VISION_MODELS_DIR)`,
+      );
+    }
+    const image = await this.decode(bytes);
+    const options = { ...DETECT_DEFAULTS, ...definedOnly(request) };
+    return { result: await new YoloDetector(this.models, model).run(image, options), image };
+  }
+
+  listModels(): ModelInfo[] {
+    return [...(this.options.otherModels?.() ?? []), ...this.models.list()];
+  }
+
+  renderOcr(r: Rendered<OcrResult>): Promise<Buffer> {
+    return renderShapes(r.image, r.result.lines.map((l) => ({ polygon: l.polygon, label: l.text })));
+  }
+
+  renderDetections(r: Rendered<DetectResult>): Promise<Buffer> {
+    return renderShapes(r.image, r.result.detections.map((d) => ({ polygon: boxPolygon(d.box), label: `${d.label} ${d.score.toFixed(2)}` })));
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'model')) as Partial<T>;
+}
