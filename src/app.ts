@@ -142,13 +142,13 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     ]),
     jobs,
     metrics,
-    vision: createVision(config, runtime, embedder),
+    vision: createVision(config, runtime, embedder, cache),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
   };
 }
 
 /** Vision endpoints; the registry listing also names the embedder. */
-function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder): VisionService {
+function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder, cache: ModelCache): VisionService {
   const useLite = config.EMBEDDER === 'use-lite';
   const embedderInfo = {
     id: embedder.id,
@@ -164,6 +164,7 @@ function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder):
     limits: { maxBytes: config.MAX_IMAGE_BYTES, maxPixels: config.MAX_IMAGE_PIXELS },
     modelsDir: config.VISION_MODELS_DIR,
     ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    cache,
     otherModels: () => [embedderInfo],
   });
 }

@@ -39,3 +39,13 @@ export const boxPolygon = (b: { x1: number; y1: number; x2: number; y2: number }
   { x: b.x2, y: b.y2 },
   { x: b.x1, y: b.y2 },
 ];
+
+/** The image where the mask is on, a quarter-bright where it is off. */
+export async function renderCutout(image: RgbImage, mask: Uint8Array): Promise<Buffer> {
+  const out = new Uint8Array(image.data.length);
+  for (let i = 0; i < mask.length; i++) {
+    const keep = 0.25 + 0.75 * (mask[i]! / 255);
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(image.data[i * 3 + c]! * keep);
+  }
+  return sharp(out, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+}

@@ -3,7 +3,10 @@
  * model and runs its pipeline. Routes call one method each.
  */
 import { NotFoundError } from '../core/errors.js';
+import type { ModelCache } from '../models/model-cache.js';
 import type { OnnxRuntime } from '../runtime/onnx-runtime.js';
+import { CENTERNET, convertedSpec, SELFIE } from './converted-models.js';
+import { CenternetDetector } from './detect/centernet-pipeline.js';
 import { DETECT_DEFAULTS } from './detect/detection.js';
 import type { DetectOptions, DetectResult } from './detect/detection.js';
 import { YoloDetector, yoloSpecs } from './detect/yolo-pipeline.js';
@@ -13,13 +16,17 @@ import { ModelRegistry } from './model-registry.js';
 import type { ModelInfo } from './model-registry.js';
 import { OcrPipeline, ppOcrSpecs } from './ocr/ocr-pipeline.js';
 import type { OcrResult } from './ocr/ocr-pipeline.js';
-import { boxPolygon, renderShapes } from './render.js';
+import { boxPolygon, renderCutout, renderShapes } from './render.js';
+import { SelfieSegmenter } from './segment/selfie-pipeline.js';
+import type { SegmentResult } from './segment/selfie-pipeline.js';
 
 export interface VisionOptions {
   limits: ImageLimits;
   /** Folder of user-supplied models (yolov8*.onnx, …). */
   modelsDir: string;
   ocrMinConfidence: number;
+  /** Where TF.js models converted to ONNX are kept. */
+  cache: ModelCache;
   /** Models outside vision (the embedder, critic heads) for the registry listing. */
   otherModels?: () => ModelInfo[];
 }
@@ -32,14 +39,16 @@ export interface Rendered<T> {
 export class VisionService {
   readonly models: ModelRegistry;
   private readonly ocrPipeline: OcrPipeline;
+  private readonly segmenter: SelfieSegmenter;
 
   constructor(
     runtime: OnnxRuntime,
     private readonly options: VisionOptions,
   ) {
     this.models = new ModelRegistry(runtime);
-    for (const spec of [...ppOcrSpecs(), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
+    for (const spec of [...ppOcrSpecs(), convertedSpec(CENTERNET, options.cache), convertedSpec(SELFIE, options.cache), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
     this.ocrPipeline = new OcrPipeline(this.models);
+    this.segmenter = new SelfieSegmenter(this.models);
   }
 
   decode(bytes: Uint8Array): Promise<RgbImage> {
@@ -66,7 +75,14 @@ export class VisionService {
     }
     const image = await this.decode(bytes);
     const options = { ...DETECT_DEFAULTS, ...definedOnly(request) };
-    return { result: await new YoloDetector(this.models, model).run(image, options), image };
+    const detector = model === CENTERNET.id ? new CenternetDetector(this.models) : new YoloDetector(this.models, model);
+    return { result: await detector.run(image, options), image };
+  }
+
+  async segment(bytes: Uint8Array, threshold = 0.5): Promise<Rendered<SegmentResult> & { maskBytes: Uint8Array }> {
+    const image = await this.decode(bytes);
+    const { maskBytes, ...result } = await this.segmenter.run(image, threshold);
+    return { result, image, maskBytes };
   }
 
   listModels(): ModelInfo[] {
@@ -75,6 +91,11 @@ export class VisionService {
 
   renderOcr(r: Rendered<OcrResult>): Promise<Buffer> {
     return renderShapes(r.image, r.result.lines.map((l) => ({ polygon: l.polygon, label: l.text })));
+  }
+
+  /** The image with everything outside the person darkened (mask as alpha over black). */
+  renderSegmentation(r: Rendered<SegmentResult> & { maskBytes: Uint8Array }): Promise<Buffer> {
+    return renderCutout(r.image, r.maskBytes);
   }
 
   renderDetections(r: Rendered<DetectResult>): Promise<Buffer> {

@@ -22,6 +22,14 @@ const DetectResponse = z.object({
   height: z.number(),
   detections: z.array(z.object({ label: z.string(), classId: z.number(), score: z.number(), box: BoxSchema })),
 });
+const SegmentResponse = z.object({
+  model: z.string(),
+  width: z.number(),
+  height: z.number(),
+  coverage: z.number().describe('share of pixels with person probability ≥ threshold'),
+  threshold: z.number(),
+  mask: z.string().describe('greyscale PNG (base64) at the image size: person probability × 255'),
+});
 const ModelInfoSchema = z.object({
   id: z.string(),
   task: z.string(),
@@ -96,6 +104,24 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       const out = await vision.detect(await readImage(request), options);
       if (render === 'png') return sendPng(reply, await vision.renderDetections(out));
       return out.result;
+    },
+  );
+
+  r.post(
+    '/v1/vision/segment',
+    {
+      schema: {
+        tags: ['vision'],
+        summary: 'Person segmentation (MediaPipe selfie, converted): mask PNG and coverage',
+        description: `${ACCEPTS}. render=png returns the image with the background darkened.`,
+        querystring: Render.extend({ threshold: z.coerce.number().min(0).max(1).default(0.5) }),
+        response: { 200: SegmentResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const out = await vision.segment(await readImage(request), request.query.threshold);
+      if (request.query.render === 'png') return sendPng(reply, await vision.renderSegmentation(out));
+      return { ...out.result, mask: out.result.mask.toString('base64') };
     },
   );
 
