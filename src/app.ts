@@ -164,6 +164,7 @@ function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder, 
     limits: { maxBytes: config.MAX_IMAGE_BYTES, maxPixels: config.MAX_IMAGE_PIXELS },
     modelsDir: config.VISION_MODELS_DIR,
     ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    upscaleMaxPixels: config.UPSCALE_MAX_PIXELS,
     cache,
     otherModels: () => [embedderInfo],
   });

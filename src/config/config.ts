@@ -71,6 +71,7 @@ const ConfigSchema = z.object({
   MAX_IMAGE_PIXELS: int(1024, 1_000_000_000).default(25_000_000),
   VISION_MODELS_DIR: z.string().min(1).default('./models/vision'),
   OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  UPSCALE_MAX_PIXELS: int(1, 100_000_000).default(512 * 512),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

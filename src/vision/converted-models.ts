@@ -11,6 +11,7 @@ import { sha256Hex } from '../core/ids.js';
 import type { ModelCache } from '../models/model-cache.js';
 import { CONVERTER_VERSION, convertTfGraphToOnnx } from '../models/tfjs/convert.js';
 import { loadTfGraphModel } from '../models/tfjs/graph-model.js';
+import { layerOutput, loadTfLayersModel } from '../models/tfjs/layers-model.js';
 import type { ModelSpec } from './model-registry.js';
 
 export interface ConvertedModel {
@@ -21,11 +22,13 @@ export interface ConvertedModel {
   description: string;
   /** model.json of the TF.js graph model. */
   modelJson: () => string;
-  /** The graph's input placeholder and its NHWC shape. */
+  /** The graph's input placeholder and its NHWC shape (-1: any size). */
   input: string;
   inputShape: [number, number, number, number];
-  /** TF node → ONNX output name; only what these depend on is converted. */
+  /** TF node → ONNX output name (for layers models: layer name); only what these depend on is converted. */
   outputs: Record<string, string>;
+  /** 'graph' (default) or a Keras 'layers' model. */
+  format?: 'graph' | 'layers';
 }
 
 /** A file inside an installed package (found through the module search path: some packages export no package.json). */
@@ -62,6 +65,22 @@ export const SELFIE: ConvertedModel = {
   outputs: { activation_10: 'mask' },
 };
 
+/** ESRGAN slim x2 / x4 (committed under models/esrgan-slim, see its README): TF.js layers models. */
+export function esrganSlim(scale: 2 | 4): ConvertedModel {
+  return {
+    id: `esrgan-slim-x${scale}`,
+    task: 'upscale',
+    source: `@upscalerjs/esrgan-slim@1.0.0 (models/x${scale}, vendored in models/esrgan-slim, converted to ONNX)`,
+    licence: 'MIT',
+    description: `ESRGAN (RDN generator, GAN-trained on DIV2K) super-resolution ×${scale}, any input size (0–255), run in 128-px tiles`,
+    modelJson: () => fileURLToPath(new URL(`../../models/esrgan-slim/x${scale}/model.json`, import.meta.url)),
+    input: 'LR',
+    inputShape: [1, -1, -1, 3],
+    outputs: { SR: 'sr' },
+    format: 'layers',
+  };
+}
+
 /** Converts the model (or returns the cached conversion); the path of the ONNX file. */
 export async function convertedOnnx(model: ConvertedModel, cache: ModelCache): Promise<string> {
   const modelJson = model.modelJson();
@@ -74,7 +93,12 @@ export async function convertedOnnx(model: ConvertedModel, cache: ModelCache): P
   const folder = dirname(modelJson);
   const shards = (JSON.parse(text).weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths.map((p) => String(statSync(join(folder, p)).size)));
   const name = `${model.id}-${sha256Hex(CONVERTER_VERSION, text, JSON.stringify(model.outputs), ...shards).slice(0, 16)}.onnx`;
-  return cache.file(name, async () => convertTfGraphToOnnx(await loadTfGraphModel(modelJson), { outputs: model.outputs, pruneToOutputs: true }));
+  return cache.file(name, async () => {
+    if (model.format !== 'layers') return convertTfGraphToOnnx(await loadTfGraphModel(modelJson), { outputs: model.outputs, pruneToOutputs: true });
+    const graph = await loadTfLayersModel(modelJson);
+    const outputs = Object.fromEntries(Object.entries(model.outputs).map(([layer, onnxName]) => [layerOutput(graph, layer), onnxName]));
+    return convertTfGraphToOnnx(graph, { outputs, pruneToOutputs: true });
+  });
 }
 
 export function convertedSpec(model: ConvertedModel, cache: ModelCache): ModelSpec {
@@ -84,7 +108,7 @@ export function convertedSpec(model: ConvertedModel, cache: ModelCache): ModelSp
     source: model.source,
     licence: model.licence,
     description: model.description,
-    inputShape: [...model.inputShape],
+    inputShape: model.inputShape.map((d) => (d < 0 ? '?' : d)),
     file: () => convertedOnnx(model, cache),
   };
 }

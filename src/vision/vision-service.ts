@@ -2,15 +2,15 @@
  * The vision endpoints' service: decodes the image (with the configured limits), picks the
  * model and runs its pipeline. Routes call one method each.
  */
-import { NotFoundError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ModelCache } from '../models/model-cache.js';
 import type { OnnxRuntime } from '../runtime/onnx-runtime.js';
-import { CENTERNET, convertedSpec, SELFIE } from './converted-models.js';
+import { CENTERNET, convertedSpec, esrganSlim, SELFIE } from './converted-models.js';
 import { CenternetDetector } from './detect/centernet-pipeline.js';
 import { DETECT_DEFAULTS } from './detect/detection.js';
 import type { DetectOptions, DetectResult } from './detect/detection.js';
 import { YoloDetector, yoloSpecs } from './detect/yolo-pipeline.js';
-import { decodeImage } from './image.js';
+import { decodeImage, encodePng } from './image.js';
 import type { ImageLimits, RgbImage } from './image.js';
 import { ModelRegistry } from './model-registry.js';
 import type { ModelInfo } from './model-registry.js';
@@ -18,6 +18,8 @@ import { OcrPipeline, ppOcrSpecs } from './ocr/ocr-pipeline.js';
 import type { OcrResult } from './ocr/ocr-pipeline.js';
 import { boxPolygon, renderCutout, renderShapes } from './render.js';
 import { SelfieSegmenter } from './segment/selfie-pipeline.js';
+import { EsrganUpscaler } from './upscale/esrgan-pipeline.js';
+import type { UpscaleFactor, UpscaleResult } from './upscale/esrgan-pipeline.js';
 import type { SegmentResult } from './segment/selfie-pipeline.js';
 
 export interface VisionOptions {
@@ -25,6 +27,8 @@ export interface VisionOptions {
   /** Folder of user-supplied models (yolov8*.onnx, …). */
   modelsDir: string;
   ocrMinConfidence: number;
+  /** Largest input the upscaler accepts, width × height (UPSCALE_MAX_PIXELS). */
+  upscaleMaxPixels: number;
   /** Where TF.js models converted to ONNX are kept. */
   cache: ModelCache;
   /** Models outside vision (the embedder, critic heads) for the registry listing. */
@@ -40,15 +44,17 @@ export class VisionService {
   readonly models: ModelRegistry;
   private readonly ocrPipeline: OcrPipeline;
   private readonly segmenter: SelfieSegmenter;
+  private readonly upscaler: EsrganUpscaler;
 
   constructor(
     runtime: OnnxRuntime,
     private readonly options: VisionOptions,
   ) {
     this.models = new ModelRegistry(runtime);
-    for (const spec of [...ppOcrSpecs(), convertedSpec(CENTERNET, options.cache), convertedSpec(SELFIE, options.cache), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
+    for (const spec of [...ppOcrSpecs(), convertedSpec(CENTERNET, options.cache), convertedSpec(SELFIE, options.cache), convertedSpec(esrganSlim(2), options.cache), convertedSpec(esrganSlim(4), options.cache), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
     this.ocrPipeline = new OcrPipeline(this.models);
     this.segmenter = new SelfieSegmenter(this.models);
+    this.upscaler = new EsrganUpscaler(this.models);
   }
 
   decode(bytes: Uint8Array): Promise<RgbImage> {
@@ -85,8 +91,22 @@ export class VisionService {
     return { result, image, maskBytes };
   }
 
+  async upscale(bytes: Uint8Array, scale: UpscaleFactor): Promise<UpscaleResult> {
+    const image = await this.decode(bytes);
+    const max = this.options.upscaleMaxPixels;
+    if (image.width * image.height > max) {
+      throw new InvalidInputError(`the image is ${image.width}×${image.height} = ${image.width * image.height} pixels; the upscaler accepts at most ${max} input pixels (UPSCALE_MAX_PIXELS)`);
+    }
+    return this.upscaler.run(image, scale);
+  }
+
   listModels(): ModelInfo[] {
     return [...(this.options.otherModels?.() ?? []), ...this.models.list()];
+  }
+
+  /** The upscaled image as PNG. */
+  encodeUpscaled(r: UpscaleResult): Promise<Buffer> {
+    return encodePng(r.image);
   }
 
   renderOcr(r: Rendered<OcrResult>): Promise<Buffer> {

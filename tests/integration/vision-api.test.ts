@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
@@ -10,6 +11,8 @@ import { tempDir } from '../support/runtime.js';
 import { fakeYoloOnnx, yoloHead } from '../support/yolo-graph.js';
 
 let t: TestApp;
+/** Photos from @vladmandic/human (MIT), used where a real image is needed. */
+const SAMPLES = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..', 'assets', 'samples.jpg');
 
 function multipart(file: { name: string; content: Buffer }, field = 'file') {
   const boundary = '----vision-boundary';
@@ -21,7 +24,7 @@ beforeAll(async () => {
   const models = tempDir('vision-models');
   // 64 px input, 84 anchors, one "person" at (10,20)-(30,40) in network pixels.
   writeFileSync(join(models, 'yolov8-tiny.onnx'), fakeYoloOnnx(64, yoloHead(80, 84, [{ at: 0, cx: 20, cy: 30, w: 20, h: 20, scores: { 0: 0.9 } }]), 80, 84));
-  t = await testApp({ VISION_MODELS_DIR: models, MAX_IMAGE_BYTES: String(200_000), MAX_IMAGE_PIXELS: String(1_000_000) });
+  t = await testApp({ VISION_MODELS_DIR: models, MAX_IMAGE_BYTES: String(200_000), MAX_IMAGE_PIXELS: String(1_000_000), UPSCALE_MAX_PIXELS: String(20_000) });
 });
 afterAll(() => t.app.close());
 
@@ -45,11 +48,34 @@ describe('vision endpoints', () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/vision/detect?model=yolov8-tiny', payload: { image: png.toString('base64') } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ model: 'yolov8-tiny', width: 128, height: 64, detections: [{ label: 'person', classId: 0, score: expect.closeTo(0.9, 5), box: { x1: 20, y1: 8, x2: 60, y2: 48 } }] });
-    const none = await t.app.inject({ method: 'POST', url: '/v1/vision/detect?scoreThreshold=0.95', payload: { image: png.toString('base64') } });
+    const none = await t.app.inject({ method: 'POST', url: '/v1/vision/detect?model=yolov8-tiny&scoreThreshold=0.95', payload: { image: png.toString('base64') } });
     expect(none.json().detections).toEqual([]);
     const unknown = await t.app.inject({ method: 'POST', url: '/v1/vision/detect?model=nope', payload: { image: png.toString('base64') } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().message).toMatch(/known: .*yolov8-tiny/);
+  });
+
+  it('detect defaults to CenterNet; segment returns a mask PNG and the coverage; upscale ×2 and ×4', async () => {
+    const photo = await sharp(SAMPLES).extract({ left: 166, top: 0, width: 140, height: 156 }).png().toBuffer();
+    const image = photo.toString('base64');
+    const detect = (await t.app.inject({ method: 'POST', url: '/v1/vision/detect?scoreThreshold=0.3', payload: { image } })).json();
+    expect(detect.model).toBe('centernet');
+    expect(detect.detections.map((d: { label: string }) => d.label)).toEqual(['person']);
+    const segment = (await t.app.inject({ method: 'POST', url: '/v1/vision/segment', payload: { image } })).json();
+    expect(segment.coverage).toBeGreaterThan(0.35);
+    expect(await sharp(Buffer.from(segment.mask, 'base64')).metadata()).toMatchObject({ format: 'png', width: 140, height: 156, channels: 1 });
+    const cutout = await t.app.inject({ method: 'POST', url: '/v1/vision/segment?render=png', payload: { image } });
+    expect(cutout.headers['content-type']).toBe('image/png');
+    const small = (await sharp(photo).resize(40, 30).png().toBuffer()).toString('base64');
+    for (const scale of [2, 4]) {
+      const up = (await t.app.inject({ method: 'POST', url: `/v1/vision/upscale?scale=${scale}`, payload: { image: small } })).json();
+      expect(up).toMatchObject({ model: `esrgan-slim-x${scale}`, scale, width: 40 * scale, height: 30 * scale, tiles: 1 });
+      expect(await sharp(Buffer.from(up.image, 'base64')).metadata()).toMatchObject({ width: 40 * scale, height: 30 * scale });
+    }
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale?scale=3', payload: { image: small } });
+    expect(bad.statusCode).toBe(400);
+    const tooBig = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale', payload: { image: (await sharp(photo).resize(200, 200).png().toBuffer()).toString('base64') } });
+    expect(tooBig.json().message).toMatch(/200×200 = 40000 pixels; the upscaler accepts at most 20000 .*UPSCALE_MAX_PIXELS/);
   });
 
   it('refuses bad images with a 4xx naming the limit or the accepted formats', async () => {

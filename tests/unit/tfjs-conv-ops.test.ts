@@ -90,4 +90,13 @@ describe('convolutional ops against TF.js', () => {
       await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 2] }, 'y');
     }
   });
+
+  it('ResizeNearestNeighbor: legacy, half-pixel and align-corners, up and down', async () => {
+    for (const [target, alignCorners, halfPixel] of [[[10, 8], false, false], [[15, 12], false, true], [[9, 7], true, false], [[3, 3], false, false], [[3, 3], false, true]] as const) {
+      const g = new TfGraphWriter();
+      const x = g.placeholder('x', 'float32', [1, 5, 4, 2]);
+      g.op('ResizeNearestNeighbor', 'y', [x, g.const('size', 'int32', [2], [...target])], { align_corners: a.bool(alignCorners), half_pixel_centers: a.bool(halfPixel) });
+      await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 2] }, 'y');
+    }
+  });
 });

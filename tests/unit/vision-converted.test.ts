@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadReferenceGraphModel, tf } from '../../scripts/lib/tfjs-reference.js';
-import { CENTERNET, convertedOnnx, SELFIE } from '../../src/vision/converted-models.js';
+import { CENTERNET, convertedOnnx, esrganSlim, SELFIE } from '../../src/vision/converted-models.js';
 import type { ConvertedModel } from '../../src/vision/converted-models.js';
 import { centernetPeaks } from '../../src/vision/detect/centernet-decode.js';
 import { decodeImage, resizeRgb } from '../../src/vision/image.js';
@@ -16,6 +16,7 @@ import type { RgbImage } from '../../src/vision/image.js';
 import { ModelRegistry } from '../../src/vision/model-registry.js';
 import { SelfieSegmenter } from '../../src/vision/segment/selfie-pipeline.js';
 import { toTensor } from '../../src/vision/tensor.js';
+import { upscaleTiled } from '../../src/vision/upscale/esrgan-pipeline.js';
 import { sharedModelCache, testRuntime } from '../support/runtime.js';
 
 const runtime = testRuntime();
@@ -115,5 +116,42 @@ describe('selfie segmentation (converted) against TF.js', () => {
     expect((await sharp(portrait.mask).metadata()).channels).toBe(1);
     const blank = await decodeImage(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f0f0f0' } }).png().toBuffer(), { maxBytes: 1e6, maxPixels: 1e6 });
     expect((await segmenter.run(blank)).coverage).toBeLessThan(0.02);
+  });
+});
+
+describe('ESRGAN slim (layers model, converted) against TF.js', () => {
+  it('x2 and x4 within 1e-3 of TF.js (0–255 scale) on a photo', async () => {
+    const { loadReferenceLayersModel } = await import('../../scripts/lib/tfjs-layers-reference.js');
+    const image = await photo({ left: 200, top: 20, width: 48, height: 40 });
+    const input = toTensor(image, { mean: [0, 0, 0], std: [1, 1, 1], scale: 1, order: 'rgb' }, 'nhwc');
+    for (const scale of [2, 4] as const) {
+      const model = esrganSlim(scale);
+      const session = await runtime.load(`parity:${model.id}`, await convertedOnnx(model, cache));
+      const ours = (await session.run({ LR: input })).sr!;
+      const reference = await loadReferenceLayersModel(model.modelJson());
+      const want = reference.predict(tf.tensor(input.data as Float32Array, input.dims)) as import('@tensorflow/tfjs').Tensor;
+      expect(ours.dims).toEqual([1, 40 * scale, 48 * scale, 3]);
+      expect(ours.dims).toEqual(want.shape);
+      expect(maxAbsDiff(ours.data as Float32Array, (await want.data()) as Float32Array)).toBeLessThanOrEqual(1e-3);
+      want.dispose();
+    }
+  });
+
+  it('tiles with a 16-px margin stitch to the whole-image result (within one grey level), and upscaling beats bilinear', async () => {
+    const model = esrganSlim(2);
+    const session = await runtime.load(`parity:${model.id}`, await convertedOnnx(model, cache));
+    const image = await photo({ left: 180, top: 10, width: 100, height: 90 });
+    const whole = await upscaleTiled(session, image, 2, { tile: 1000, margin: 0 });
+    const tiled = await upscaleTiled(session, image, 2, { tile: 40, margin: 16 });
+    expect([whole.tiles, tiled.tiles]).toEqual([1, 9]);
+    let max = 0;
+    tiled.image.data.forEach((v, i) => (max = Math.max(max, Math.abs(v - whole.image.data[i]!))));
+    expect(max).toBeLessThanOrEqual(1);
+    // Downscale the photo ×2, upscale it back: ESRGAN is closer to the original than bilinear.
+    const small = await resizeRgb(image, 50, 45);
+    const sr = (await upscaleTiled(session, small, 2)).image;
+    const bilinear = await resizeRgb(small, 100, 90);
+    const mse = (a: Uint8Array) => a.reduce((sum, v, i) => sum + (v - image.data[i]!) ** 2, 0) / a.length;
+    expect(mse(sr.data)).toBeLessThan(mse(bilinear.data));
   });
 });

@@ -30,6 +30,14 @@ const SegmentResponse = z.object({
   threshold: z.number(),
   mask: z.string().describe('greyscale PNG (base64) at the image size: person probability × 255'),
 });
+const UpscaleResponse = z.object({
+  model: z.string(),
+  scale: z.number(),
+  width: z.number(),
+  height: z.number(),
+  tiles: z.number().describe('128-px tiles the image was processed in'),
+  image: z.string().describe('the upscaled image, PNG (base64)'),
+});
 const ModelInfoSchema = z.object({
   id: z.string(),
   task: z.string(),
@@ -122,6 +130,25 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       const out = await vision.segment(await readImage(request), request.query.threshold);
       if (request.query.render === 'png') return sendPng(reply, await vision.renderSegmentation(out));
       return { ...out.result, mask: out.result.mask.toString('base64') };
+    },
+  );
+
+  r.post(
+    '/v1/vision/upscale',
+    {
+      schema: {
+        tags: ['vision'],
+        summary: 'Super-resolution ×2 or ×4 (ESRGAN slim, converted), in tiles',
+        description: `${ACCEPTS}. render=png returns the upscaled PNG itself.`,
+        querystring: Render.extend({ scale: z.coerce.number().pipe(z.union([z.literal(2), z.literal(4)])).default(2).describe('2 or 4') }),
+        response: { 200: UpscaleResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const out = await vision.upscale(await readImage(request), request.query.scale);
+      const png = await vision.encodeUpscaled(out);
+      if (request.query.render === 'png') return sendPng(reply, png);
+      return { model: out.model, scale: out.scale, width: out.width, height: out.height, tiles: out.tiles, image: png.toString('base64') };
     },
   );
 

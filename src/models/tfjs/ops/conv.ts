@@ -171,21 +171,41 @@ function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpConverter {
   };
 }
 
-/** ResizeBilinear to a constant [height, width], with TF's align_corners / half_pixel_centers. */
-const resizeBilinear: OpConverter = (ctx, node) => {
-  const x = ctx.input(node, 0);
-  const [h, w] = ctx.constant(node, 1, 'size').values as [number, number];
-  const alignCorners = ctx.attrBool(node, 'align_corners');
-  const halfPixel = ctx.attrBool(node, 'half_pixel_centers');
-  const mode = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
-  const b = ctx.builder;
-  const nchw = transpose(ctx, x.name, TO_NCHW);
-  const batchAndChannels = b.op('Slice', [b.op('Shape', [nchw]), b.int64s([0]), b.int64s([2])]);
-  const sizes = b.op('Concat', [batchAndChannels, b.int64s([h, w])], { axis: attr.int(0) });
-  const y = b.op('Resize', [nchw, '', '', sizes], { mode: attr.string('linear'), coordinate_transformation_mode: attr.string(mode) });
-  const shape: StaticDim[] = [x.shape?.[0] ?? null, h, w, x.shape?.[3] ?? null];
-  return [{ name: transpose(ctx, y, TO_NHWC), dtype: x.dtype, shape }];
-};
+/**
+ * ResizeBilinear / ResizeNearestNeighbor to a [height, width] that is a constant or computed at
+ * run time, with TF's align_corners / half_pixel_centers coordinate rules.
+ */
+function resize(method: 'linear' | 'nearest'): OpConverter {
+  return (ctx, node) => {
+    const x = ctx.input(node, 0);
+    const alignCorners = ctx.attrBool(node, 'align_corners');
+    const halfPixel = ctx.attrBool(node, 'half_pixel_centers');
+    const b = ctx.builder;
+    let hw: string;
+    let staticHw: [StaticDim, StaticDim] = [null, null];
+    if (ctx.isConstant(node, 1)) {
+      const [h, w] = ctx.constant(node, 1, 'size').values as [number, number];
+      hw = b.int64s([h, w]);
+      staticHw = [h, w];
+    } else {
+      hw = ctx.input(node, 1).name; // int32 tensors are int64 in the ONNX graph
+    }
+    const attrs: Record<string, AttrValue> = { mode: attr.string(method) };
+    if (method === 'linear') {
+      attrs.coordinate_transformation_mode = attr.string(alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric');
+    } else {
+      // TF: floor(out · scale) (legacy), floor((out + 0.5) · scale) (half-pixel), round(out · (in−1)/(out−1)) (align corners).
+      attrs.coordinate_transformation_mode = attr.string(alignCorners ? 'align_corners' : halfPixel ? 'tf_half_pixel_for_nn' : 'asymmetric');
+      attrs.nearest_mode = attr.string(alignCorners ? 'round_prefer_ceil' : 'floor');
+    }
+    const nchw = transpose(ctx, x.name, TO_NCHW);
+    const batchAndChannels = b.op('Slice', [b.op('Shape', [nchw]), b.int64s([0]), b.int64s([2])]);
+    const sizes = b.op('Concat', [batchAndChannels, hw], { axis: attr.int(0) });
+    const y = b.op('Resize', [nchw, '', '', sizes], attrs);
+    const shape: StaticDim[] = [x.shape?.[0] ?? null, staticHw[0], staticHw[1], x.shape?.[3] ?? null];
+    return [{ name: transpose(ctx, y, TO_NHWC), dtype: x.dtype, shape }];
+  };
+}
 
 const addN: OpConverter = (ctx, node) => {
   const inputs: TensorRef[] = ctx.dataInputs(node).map((_, i) => ctx.input(node, i));
@@ -199,6 +219,7 @@ export const convOps: Record<string, OpConverter> = {
   Conv2DBackpropInput: conv2dTranspose,
   MaxPool: pool('MaxPool'),
   AvgPool: pool('AveragePool'),
-  ResizeBilinear: resizeBilinear,
+  ResizeBilinear: resize('linear'),
+  ResizeNearestNeighbor: resize('nearest'),
   AddN: addN,
 };
