@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/config.js';
 import { silentLogger } from '../src/core/logger.js';
 import { ModelCache } from '../src/models/model-cache.js';
 import { OnnxRuntime } from '../src/runtime/onnx-runtime.js';
-import { CENTERNET, convertedOnnx, esrganSlim, SELFIE } from '../src/vision/converted-models.js';
+import { CENTERNET, convertedOnnx, esrganSlim, NSFW_MOBILENET, SELFIE } from '../src/vision/converted-models.js';
 import type { ConvertedModel } from '../src/vision/converted-models.js';
 import { machine, percentile, table, writeResult } from './lib/bench.js';
 import { loadReferenceLayersModel } from './lib/tfjs-layers-reference.js';
@@ -55,6 +55,7 @@ async function endpoints() {
     { endpoint: 'ocr', image: '640×280 rendered text, 4 lines', bytes: await textPng(), url: '/v1/vision/ocr' },
     { endpoint: 'detect (centernet)', image: '640×480 photo', bytes: photo, url: '/v1/vision/detect' },
     { endpoint: 'segment (selfie)', image: '256×285 portrait', bytes: portrait, url: '/v1/vision/segment' },
+    { endpoint: 'classify (nsfwjs)', image: '256×285 portrait', bytes: portrait, url: '/v1/vision/classify' },
     { endpoint: 'upscale ×2', image: '128×96 photo → 256×192', bytes: small, url: '/v1/vision/upscale?scale=2' },
     { endpoint: 'upscale ×4', image: '128×96 photo → 512×384', bytes: small, url: '/v1/vision/upscale?scale=4' },
   ];
@@ -78,6 +79,7 @@ async function onnxVsTfjs() {
   const models: Array<{ model: ConvertedModel; shape: number[]; scale: number; layers: boolean }> = [
     { model: CENTERNET, shape: [1, 512, 512, 3], scale: 255, layers: false },
     { model: SELFIE, shape: [1, 256, 256, 3], scale: 1, layers: false },
+    { model: NSFW_MOBILENET, shape: [1, 224, 224, 3], scale: 1, layers: true },
     { model: esrganSlim(2), shape: [1, 96, 128, 3], scale: 255, layers: true },
     { model: esrganSlim(4), shape: [1, 96, 128, 3], scale: 255, layers: true },
   ];

@@ -81,6 +81,20 @@ export function esrganSlim(scale: 2 | 4): ConvertedModel {
   };
 }
 
+/** nsfwjs's MobileNetV2 (5 classes; committed under models/nsfwjs-mobilenet-v2, see its README): a layers model. */
+export const NSFW_MOBILENET: ConvertedModel = {
+  id: 'nsfwjs-mobilenet-v2',
+  task: 'classify',
+  source: 'nsfwjs@4.4.0 (dist/models/mobilenet_v2, vendored in models/nsfwjs-mobilenet-v2, converted to ONNX)',
+  licence: 'MIT',
+  description: 'MobileNetV2 fine-tuned to 5 classes (Drawing, Hentai, Neutral, Porn, Sexy), 224×224 input (0–1); not ImageNet',
+  modelJson: () => fileURLToPath(new URL('../../models/nsfwjs-mobilenet-v2/model.json', import.meta.url)),
+  input: 'input_1',
+  inputShape: [1, 224, 224, 3],
+  outputs: { dense_3: 'probabilities' },
+  format: 'layers',
+};
+
 /** Converts the model (or returns the cached conversion); the path of the ONNX file. */
 export async function convertedOnnx(model: ConvertedModel, cache: ModelCache): Promise<string> {
   const modelJson = model.modelJson();

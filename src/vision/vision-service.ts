@@ -5,7 +5,9 @@
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ModelCache } from '../models/model-cache.js';
 import type { OnnxRuntime } from '../runtime/onnx-runtime.js';
-import { CENTERNET, convertedSpec, esrganSlim, SELFIE } from './converted-models.js';
+import { CENTERNET, convertedSpec, esrganSlim, NSFW_MOBILENET, SELFIE } from './converted-models.js';
+import { Classifier, classifierSpecs } from './classify/classify-pipeline.js';
+import type { ClassifyResult } from './classify/classify-pipeline.js';
 import { CenternetDetector } from './detect/centernet-pipeline.js';
 import { DETECT_DEFAULTS } from './detect/detection.js';
 import type { DetectOptions, DetectResult } from './detect/detection.js';
@@ -45,16 +47,18 @@ export class VisionService {
   private readonly ocrPipeline: OcrPipeline;
   private readonly segmenter: SelfieSegmenter;
   private readonly upscaler: EsrganUpscaler;
+  private readonly classifier: Classifier;
 
   constructor(
     runtime: OnnxRuntime,
     private readonly options: VisionOptions,
   ) {
     this.models = new ModelRegistry(runtime);
-    for (const spec of [...ppOcrSpecs(), convertedSpec(CENTERNET, options.cache), convertedSpec(SELFIE, options.cache), convertedSpec(esrganSlim(2), options.cache), convertedSpec(esrganSlim(4), options.cache), ...yoloSpecs(options.modelsDir)]) this.models.register(spec);
+    for (const spec of [...ppOcrSpecs(), convertedSpec(CENTERNET, options.cache), convertedSpec(SELFIE, options.cache), convertedSpec(esrganSlim(2), options.cache), convertedSpec(esrganSlim(4), options.cache), convertedSpec(NSFW_MOBILENET, options.cache), ...yoloSpecs(options.modelsDir), ...classifierSpecs(options.modelsDir)]) this.models.register(spec);
     this.ocrPipeline = new OcrPipeline(this.models);
     this.segmenter = new SelfieSegmenter(this.models);
     this.upscaler = new EsrganUpscaler(this.models);
+    this.classifier = new Classifier(this.models);
   }
 
   decode(bytes: Uint8Array): Promise<RgbImage> {
@@ -98,6 +102,14 @@ export class VisionService {
       throw new InvalidInputError(`the image is ${image.width}×${image.height} = ${image.width * image.height} pixels; the upscaler accepts at most ${max} input pixels (UPSCALE_MAX_PIXELS)`);
     }
     return this.upscaler.run(image, scale);
+  }
+
+  /** Top-k labels; the default model is the first user classifier, else nsfwjs's MobileNetV2. */
+  async classify(bytes: Uint8Array, request: { model?: string; topK?: number } = {}): Promise<ClassifyResult> {
+    const classifiers = this.models.ids('classify');
+    const model = request.model ?? classifiers.find((id) => id !== NSFW_MOBILENET.id) ?? NSFW_MOBILENET.id;
+    if (!classifiers.includes(model)) throw new NotFoundError(`classifier "${model}" is not known; known: ${classifiers.join(', ')}`);
+    return this.classifier.run(await this.decode(bytes), model, request.topK ?? 5);
   }
 
   listModels(): ModelInfo[] {

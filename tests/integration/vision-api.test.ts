@@ -55,7 +55,7 @@ describe('vision endpoints', () => {
     expect(unknown.json().message).toMatch(/known: .*yolov8-tiny/);
   });
 
-  it('detect defaults to CenterNet; segment returns a mask PNG and the coverage; upscale ×2 and ×4', async () => {
+  it('detect defaults to CenterNet; segment returns a mask PNG and the coverage; classify; upscale ×2 and ×4', async () => {
     const photo = await sharp(SAMPLES).extract({ left: 166, top: 0, width: 140, height: 156 }).png().toBuffer();
     const image = photo.toString('base64');
     const detect = (await t.app.inject({ method: 'POST', url: '/v1/vision/detect?scoreThreshold=0.3', payload: { image } })).json();
@@ -72,6 +72,8 @@ describe('vision endpoints', () => {
       expect(up).toMatchObject({ model: `esrgan-slim-x${scale}`, scale, width: 40 * scale, height: 30 * scale, tiles: 1 });
       expect(await sharp(Buffer.from(up.image, 'base64')).metadata()).toMatchObject({ width: 40 * scale, height: 30 * scale });
     }
+    const classify = (await t.app.inject({ method: 'POST', url: '/v1/vision/classify?topK=2', payload: { image } })).json();
+    expect(classify).toMatchObject({ model: 'nsfwjs-mobilenet-v2', predictions: [{ label: 'Neutral' }, {}] });
     const bad = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale?scale=3', payload: { image: small } });
     expect(bad.statusCode).toBe(400);
     const tooBig = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale', payload: { image: (await sharp(photo).resize(200, 200).png().toBuffer()).toString('base64') } });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadReferenceGraphModel, tf } from '../../scripts/lib/tfjs-reference.js';
-import { CENTERNET, convertedOnnx, esrganSlim, SELFIE } from '../../src/vision/converted-models.js';
+import { CENTERNET, convertedOnnx, esrganSlim, NSFW_MOBILENET, SELFIE } from '../../src/vision/converted-models.js';
 import type { ConvertedModel } from '../../src/vision/converted-models.js';
 import { centernetPeaks } from '../../src/vision/detect/centernet-decode.js';
 import { decodeImage, resizeRgb } from '../../src/vision/image.js';
@@ -153,5 +153,29 @@ describe('ESRGAN slim (layers model, converted) against TF.js', () => {
     const bilinear = await resizeRgb(small, 100, 90);
     const mse = (a: Uint8Array) => a.reduce((sum, v, i) => sum + (v - image.data[i]!) ** 2, 0) / a.length;
     expect(mse(sr.data)).toBeLessThan(mse(bilinear.data));
+  });
+});
+
+describe('nsfwjs MobileNetV2 (layers model, converted) against TF.js', () => {
+  it('class probabilities within 1e-3 of TF.js on two photos, and both photos are "Neutral"', async () => {
+    const { loadReferenceLayersModel } = await import('../../scripts/lib/tfjs-layers-reference.js');
+    const { Classifier } = await import('../../src/vision/classify/classify-pipeline.js');
+    const { convertedSpec } = await import('../../src/vision/converted-models.js');
+    const session = await runtime.load(`parity:${NSFW_MOBILENET.id}`, await convertedOnnx(NSFW_MOBILENET, cache));
+    const reference = await loadReferenceLayersModel(NSFW_MOBILENET.modelJson());
+    const registry = new ModelRegistry(runtime);
+    registry.register(convertedSpec(NSFW_MOBILENET, cache));
+    for (const region of [PORTRAIT, TABLE]) {
+      const image = await photo(region);
+      const input = toTensor(await resizeRgb(image, 224, 224), { mean: [0, 0, 0], std: [1, 1, 1], scale: 255, order: 'rgb' }, 'nhwc');
+      const ours = (await session.run({ input_1: input })).probabilities!;
+      const want = reference.predict(tf.tensor(input.data as Float32Array, input.dims)) as import('@tensorflow/tfjs').Tensor;
+      expect(ours.dims).toEqual([1, 5]);
+      expect(maxAbsDiff(ours.data as Float32Array, (await want.data()) as Float32Array)).toBeLessThanOrEqual(1e-3);
+      want.dispose();
+      const result = await new Classifier(registry).run(image, NSFW_MOBILENET.id, 5);
+      expect(result.predictions[0]!.label).toBe('Neutral');
+      expect(result.predictions.reduce((a, p) => a + p.score, 0)).toBeCloseTo(1, 4);
+    }
   });
 });

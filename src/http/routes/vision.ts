@@ -38,6 +38,7 @@ const UpscaleResponse = z.object({
   tiles: z.number().describe('128-px tiles the image was processed in'),
   image: z.string().describe('the upscaled image, PNG (base64)'),
 });
+const ClassifyResponse = z.object({ model: z.string(), predictions: z.array(z.object({ label: z.string(), classId: z.number(), score: z.number() })) });
 const ModelInfoSchema = z.object({
   id: z.string(),
   task: z.string(),
@@ -150,6 +151,20 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       if (request.query.render === 'png') return sendPng(reply, png);
       return { model: out.model, scale: out.scale, width: out.width, height: out.height, tiles: out.tiles, image: png.toString('base64') };
     },
+  );
+
+  r.post(
+    '/v1/vision/classify',
+    {
+      schema: {
+        tags: ['vision'],
+        summary: 'Top-k labels: a user ResNet/MobileNet ONNX (ImageNet preprocessing) or nsfwjs MobileNetV2 (5 classes, converted)',
+        description: `${ACCEPTS}. model: a classifier id from GET /v1/models (task "classify").`,
+        querystring: z.object({ model: z.string().optional(), topK: z.coerce.number().int().min(1).max(1000).default(5) }),
+        response: { 200: ClassifyResponse, ...errors },
+      },
+    },
+    async (request) => vision.classify(await readImage(request), request.query),
   );
 
   r.get(

@@ -2,7 +2,8 @@
  * TF.js *layers* models (Keras topology: `modelTopology.model_config`) rewritten as the TF graph
  * the graph converter reads: each layer becomes the TF ops it computes (Conv2D → Conv2D + BiasAdd
  * + activation, Concatenate → ConcatV2, Add → AddN, UpSampling2D → ResizeNearestNeighbor), its
- * weights keep their manifest names (`<layer>/kernel`, `<layer>/bias`).
+ * weights keep their manifest names (`<layer>/kernel`, `<layer>/bias`). BatchNormalization is folded
+ * into a per-channel scale and shift at conversion; Dropout is the identity (inference).
  */
 import { ConversionError, ModelFileError } from '../../core/errors.js';
 import { readJson, readWeights } from './graph-model.js';
@@ -82,6 +83,85 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
       case 'Add':
         out = op(name, 'AddN', inputs, { N: { i: String(inputs.length) } });
         break;
+      case 'DepthwiseConv2D': {
+        const strides = c.strides as number[];
+        const dilation = c.dilation_rate as number[];
+        out = op(`${name}/depthwise`, 'DepthwiseConv2dNative', [inputs[0]!, constant(`${name}/depthwise_kernel`, weights.get(`${name}/depthwise_kernel`), FLOAT)], {
+          strides: ints([1, strides[0]!, strides[1]!, 1]),
+          dilations: ints([1, dilation[0]!, dilation[1]!, 1]),
+          padding: str(String(c.padding).toUpperCase()),
+          data_format: str('NHWC'),
+        });
+        if (c.use_bias === true) out = op(`${name}/BiasAdd`, 'BiasAdd', [out, constant(`${name}/bias`, weights.get(`${name}/bias`), FLOAT)], { data_format: str('NHWC') });
+        out = activation(where, String(c.activation ?? 'linear'), out, `${name}/activation`, op);
+        break;
+      }
+      case 'Dense': {
+        out = op(`${name}/MatMul`, 'MatMul', [inputs[0]!, constant(`${name}/kernel`, weights.get(`${name}/kernel`), FLOAT)], { transpose_a: { b: false }, transpose_b: { b: false } });
+        if (c.use_bias !== false) out = op(`${name}/BiasAdd`, 'BiasAdd', [out, constant(`${name}/bias`, weights.get(`${name}/bias`), FLOAT)]);
+        out = activation(where, String(c.activation ?? 'linear'), out, `${name}/activation`, op);
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = Number(c.axis ?? -1);
+        if (axis !== -1 && axis !== 3) throw new ConversionError(`${where}: normalising axis ${axis} is not supported (the channel axis, -1, is)`);
+        const get = (w: string) => weights.get(`${name}/${w}`)?.data as Float32Array | undefined;
+        const mean = get('moving_mean'), variance = get('moving_variance');
+        if (!mean || !variance) throw new ModelFileError(modelJsonPath, `weights ${name}/moving_mean and ${name}/moving_variance are missing`);
+        const gamma = c.scale === false ? undefined : get('gamma');
+        const beta = c.center === false ? undefined : get('beta');
+        const eps = Number(c.epsilon ?? 1e-3);
+        const scale = Float32Array.from(variance, (v, i) => (gamma?.[i] ?? 1) / Math.sqrt(v + eps));
+        const shift = Float32Array.from(mean, (m, i) => (beta?.[i] ?? 0) - m * scale[i]!);
+        const scaled = op(`${name}/scale`, 'Mul', [inputs[0]!, constant(`${name}/folded_scale`, { dtype: 'float32', shape: [scale.length], data: scale }, FLOAT)]);
+        out = op(name, 'AddV2', [scaled, constant(`${name}/folded_shift`, { dtype: 'float32', shape: [shift.length], data: shift }, FLOAT)]);
+        break;
+      }
+      case 'ReLU': {
+        const max = c.max_value as number | null | undefined;
+        if (Number(c.negative_slope ?? 0) !== 0 || Number(c.threshold ?? 0) !== 0) throw new ConversionError(`${where}: ReLU with a negative slope or threshold is not supported`);
+        if (max != null && max !== 6) throw new ConversionError(`${where}: ReLU max_value ${max} is not supported (none or 6 are)`);
+        out = op(name, max === 6 ? 'Relu6' : 'Relu', [inputs[0]!]);
+        break;
+      }
+      case 'ZeroPadding2D': {
+        const [[top, bottom], [left, right]] = c.padding as [[number, number], [number, number]];
+        const pads = constant(`${name}/paddings`, { dtype: 'int32', shape: [4, 2], data: Int32Array.from([0, 0, top, bottom, left, right, 0, 0]) }, INT32);
+        out = op(name, 'Pad', [inputs[0]!, pads], { Tpaddings: INT32 });
+        break;
+      }
+      case 'AveragePooling2D':
+      case 'MaxPooling2D': {
+        const pool = c.pool_size as number[];
+        const strides = (c.strides as number[] | null) ?? pool;
+        out = op(name, layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AvgPool', [inputs[0]!], {
+          ksize: ints([1, pool[0]!, pool[1]!, 1]),
+          strides: ints([1, strides[0]!, strides[1]!, 1]),
+          padding: str(String(c.padding).toUpperCase()),
+          data_format: str('NHWC'),
+        });
+        break;
+      }
+      case 'GlobalAveragePooling2D': {
+        const axes = constant(`${name}/axes`, { dtype: 'int32', shape: [2], data: Int32Array.from([1, 2]) }, INT32);
+        out = op(name, 'Mean', [inputs[0]!, axes], { keep_dims: { b: false }, Tidx: INT32 });
+        break;
+      }
+      case 'Flatten': {
+        // [batch, -1], the batch size read at run time.
+        const shape = op(`${name}/shape`, 'Shape', [inputs[0]!], { out_type: INT32 });
+        const zero = constant(`${name}/zero`, { dtype: 'int32', shape: [1], data: Int32Array.from([0]) }, INT32);
+        const one = constant(`${name}/one`, { dtype: 'int32', shape: [1], data: Int32Array.from([1]) }, INT32);
+        const batch = op(`${name}/batch`, 'StridedSlice', [shape, zero, one, one], { T: INT32, Index: INT32, begin_mask: { i: '0' }, end_mask: { i: '0' }, ellipsis_mask: { i: '0' }, new_axis_mask: { i: '0' }, shrink_axis_mask: { i: '0' } });
+        const rest = constant(`${name}/rest`, { dtype: 'int32', shape: [1], data: Int32Array.from([-1]) }, INT32);
+        const axis = constant(`${name}/axis`, { dtype: 'int32', shape: [], data: Int32Array.from([0]) }, INT32);
+        const target = op(`${name}/target`, 'ConcatV2', [batch, rest, axis], { T: INT32, N: { i: '2' } });
+        out = op(name, 'Reshape', [inputs[0]!, target], { Tshape: INT32 });
+        break;
+      }
+      case 'Dropout':
+        out = inputs[0]!;
+        break;
       case 'UpSampling2D': {
         if ((c.interpolation ?? 'nearest') !== 'nearest') throw new ConversionError(`${where}: interpolation ${String(c.interpolation)} is not supported (nearest is)`);
         const [sy, sx] = c.size as [number, number];
@@ -96,7 +176,7 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
         break;
       }
       default:
-        throw new ConversionError(`${where}: layer type ${layer.class_name} is not covered (InputLayer, Conv2D, Activation, Concatenate, Add, UpSampling2D are); add it in src/models/tfjs/layers-model.ts`);
+        throw new ConversionError(`${where}: layer type ${layer.class_name} is not covered (InputLayer, Conv2D, DepthwiseConv2D, Dense, BatchNormalization, Activation, ReLU, ZeroPadding2D, AveragePooling2D, MaxPooling2D, GlobalAveragePooling2D, Flatten, Dropout, Concatenate, Add, UpSampling2D are); add it in src/models/tfjs/layers-model.ts`);
     }
     outputOf.set(name, out);
     previous = out;
@@ -112,7 +192,7 @@ function activation(where: string, kind: string, input: string, name: string, op
 
 /** The output node of a layers model: the last node written for `layer`. */
 export function layerOutput(model: TfGraphModel, layer: string): string {
-  const candidates = [layer, `${layer}/activation`, `${layer}/BiasAdd`, `${layer}/Conv2D`];
+  const candidates = [layer, `${layer}/activation`, `${layer}/BiasAdd`, `${layer}/Conv2D`, `${layer}/depthwise`, `${layer}/MatMul`];
   const found = candidates.find((c) => model.nodes.some((n) => n.name === c));
   if (!found) throw new ConversionError(`${model.source}: no layer named ${layer}`);
   return found;

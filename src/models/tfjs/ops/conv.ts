@@ -207,6 +207,16 @@ function resize(method: 'linear' | 'nearest'): OpConverter {
   };
 }
 
+/** Pad (zeros) with constant paddings [[before, after] per axis]; layout-independent. */
+const pad: OpConverter = (ctx, node) => {
+  const x = ctx.input(node, 0);
+  const p = ctx.constant(node, 1, 'paddings').values;
+  const rank = p.length / 2;
+  const pads = [...Array.from({ length: rank }, (_, i) => p[2 * i]!), ...Array.from({ length: rank }, (_, i) => p[2 * i + 1]!)];
+  const shape = x.shape ? x.shape.map((d, i) => (d === null ? null : d + p[2 * i]! + p[2 * i + 1]!)) : null;
+  return [{ ...x, name: ctx.builder.op('Pad', [x.name, ctx.builder.int64s(pads)]), shape }];
+};
+
 const addN: OpConverter = (ctx, node) => {
   const inputs: TensorRef[] = ctx.dataInputs(node).map((_, i) => ctx.input(node, i));
   return [{ ...inputs[0]!, name: ctx.builder.op('Sum', inputs.map((t) => t.name)) }];
@@ -222,4 +232,5 @@ export const convOps: Record<string, OpConverter> = {
   ResizeBilinear: resize('linear'),
   ResizeNearestNeighbor: resize('nearest'),
   AddN: addN,
+  Pad: pad,
 };
