@@ -105,11 +105,18 @@ export class VisionService {
   }
 
   /** Top-k labels; the default model is the first user classifier, else nsfwjs's MobileNetV2. */
-  async classify(bytes: Uint8Array, request: { model?: string; topK?: number } = {}): Promise<ClassifyResult> {
+  async classify(bytes: Uint8Array, request: { model?: string; topK?: number } = {}): Promise<Rendered<ClassifyResult>> {
     const classifiers = this.models.ids('classify');
     const model = request.model ?? classifiers.find((id) => id !== NSFW_MOBILENET.id) ?? NSFW_MOBILENET.id;
     if (!classifiers.includes(model)) throw new NotFoundError(`classifier "${model}" is not known; known: ${classifiers.join(', ')}`);
-    return this.classifier.run(await this.decode(bytes), model, request.topK ?? 5);
+    const image = await this.decode(bytes);
+    return { result: await this.classifier.run(image, model, request.topK ?? 5), image };
+  }
+
+  /** The image with its top labels written along the top edge. */
+  renderClassification(r: Rendered<ClassifyResult>): Promise<Buffer> {
+    const label = r.result.predictions.slice(0, 3).map((p) => `${p.label} ${p.score.toFixed(2)}`).join(' · ');
+    return renderShapes(r.image, [{ polygon: [{ x: 4, y: 0 }], label }]);
   }
 
   listModels(): ModelInfo[] {

@@ -74,6 +74,8 @@ describe('vision endpoints', () => {
     }
     const classify = (await t.app.inject({ method: 'POST', url: '/v1/vision/classify?topK=2', payload: { image } })).json();
     expect(classify).toMatchObject({ model: 'nsfwjs-mobilenet-v2', predictions: [{ label: 'Neutral' }, {}] });
+    const labelled = await t.app.inject({ method: 'POST', url: '/v1/vision/classify?render=png', payload: { image } });
+    expect(await sharp(labelled.rawPayload).metadata()).toMatchObject({ format: 'png', width: 140, height: 156 });
     const bad = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale?scale=3', payload: { image: small } });
     expect(bad.statusCode).toBe(400);
     const tooBig = await t.app.inject({ method: 'POST', url: '/v1/vision/upscale', payload: { image: (await sharp(photo).resize(200, 200).png().toBuffer()).toString('base64') } });

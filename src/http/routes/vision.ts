@@ -160,11 +160,16 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
         tags: ['vision'],
         summary: 'Top-k labels: a user ResNet/MobileNet ONNX (ImageNet preprocessing) or nsfwjs MobileNetV2 (5 classes, converted)',
         description: `${ACCEPTS}. model: a classifier id from GET /v1/models (task "classify").`,
-        querystring: z.object({ model: z.string().optional(), topK: z.coerce.number().int().min(1).max(1000).default(5) }),
+        querystring: Render.extend({ model: z.string().optional(), topK: z.coerce.number().int().min(1).max(1000).default(5) }),
         response: { 200: ClassifyResponse, ...errors },
       },
     },
-    async (request) => vision.classify(await readImage(request), request.query),
+    async (request, reply) => {
+      const { render, ...options } = request.query;
+      const out = await vision.classify(await readImage(request), options);
+      if (render === 'png') return sendPng(reply, await vision.renderClassification(out));
+      return out.result;
+    },
   );
 
   r.get(
