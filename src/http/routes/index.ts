@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { documentRoutes } from './documents.js';
 import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
+import { keyRoutes } from './keys.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
 import { visionRoutes } from './vision.js';
@@ -14,5 +15,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(ingestRoutes);
   await app.register(queryRoutes);
   await app.register(graphRoutes);
+  await app.register(keyRoutes);
   await app.register(visionRoutes);
 }
