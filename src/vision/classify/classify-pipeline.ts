@@ -24,13 +24,18 @@ export interface ClassifyResult {
   predictions: Array<{ label: string; classId: number; score: number }>;
 }
 
-/** Shorter side to `resize` (bilinear, aspect kept), then the centre `crop`×`crop` square. */
+/**
+ * Shorter side to `resize` (bilinear, aspect kept), then the centre `crop`×`crop` square — done
+ * as "cut the matching centre square of the source, resize it to `crop`", so that a very long,
+ * thin image is never scaled up in full.
+ */
 export async function resizeAndCentreCrop(image: RgbImage, resize = 256, crop = 224): Promise<RgbImage> {
   const scale = resize / Math.min(image.width, image.height);
-  const w = Math.max(crop, Math.round(image.width * scale)), h = Math.max(crop, Math.round(image.height * scale));
+  const side = Math.min(image.width, image.height, Math.round(crop / scale));
+  const left = Math.floor((image.width - side) / 2), top = Math.floor((image.height - side) / 2);
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(w, h, { fit: 'fill', kernel: 'linear' })
-    .extract({ left: Math.floor((w - crop) / 2), top: Math.floor((h - crop) / 2), width: crop, height: crop })
+    .extract({ left, top, width: side, height: side })
+    .resize(crop, crop, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer();
   return { width: crop, height: crop, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };

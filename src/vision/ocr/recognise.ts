@@ -45,6 +45,8 @@ export async function upsideDown(session: ModelSession, crop: RgbImage): Promise
 /** Recognition input: 3×48×W with W ≥ 320 (PaddleOCR rec_image_shape 3,48,320), padded with zeros. */
 export const REC_HEIGHT = 48;
 export const REC_MIN_WIDTH = 320;
+/** Longer lines are squeezed to this width (a 66:1 line), so one line cannot take minutes. */
+export const REC_MAX_WIDTH = 3200;
 
 export function recognisePreprocess(crop: RgbImage): HostTensor {
   return toTensor(crop, MINUS_ONE_TO_ONE, 'nchw', { width: Math.max(REC_MIN_WIDTH, crop.width), height: REC_HEIGHT, pad: 0 });
@@ -68,7 +70,7 @@ export async function readLine(
   corners: readonly [Point, Point, Point, Point],
   alphabet: readonly string[],
 ): Promise<CtcResult & { rotated: boolean }> {
-  let crop = cropLine(image, corners, REC_HEIGHT);
+  let crop = cropLine(image, corners, REC_HEIGHT, REC_MAX_WIDTH);
   let rotated = false;
   if (sessions.cls) {
     const clsCrop = cropLine(image, corners, CLS_SHAPE.height, CLS_SHAPE.width);
