@@ -106,12 +106,14 @@ export async function convertedOnnx(model: ConvertedModel, cache: ModelCache): P
   }
   const folder = dirname(modelJson);
   const shards = (JSON.parse(text).weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths.map((p) => String(statSync(join(folder, p)).size)));
-  const name = `${model.id}-${sha256Hex(CONVERTER_VERSION, text, JSON.stringify(model.outputs), ...shards).slice(0, 16)}.onnx`;
+  // CNNs: 1×1 convolutions stay Conv, so ONNX Runtime keeps whole blocks in its NCHWc layout.
+  const options = { pruneToOutputs: true, pointwiseConv: 'conv' as const };
+  const name = `${model.id}-${sha256Hex(CONVERTER_VERSION, text, JSON.stringify(model.outputs), JSON.stringify(options), ...shards).slice(0, 16)}.onnx`;
   return cache.file(name, async () => {
-    if (model.format !== 'layers') return convertTfGraphToOnnx(await loadTfGraphModel(modelJson), { outputs: model.outputs, pruneToOutputs: true });
+    if (model.format !== 'layers') return convertTfGraphToOnnx(await loadTfGraphModel(modelJson), { outputs: model.outputs, ...options });
     const graph = await loadTfLayersModel(modelJson);
     const outputs = Object.fromEntries(Object.entries(model.outputs).map(([layer, onnxName]) => [layerOutput(graph, layer), onnxName]));
-    return convertTfGraphToOnnx(graph, { outputs, pruneToOutputs: true });
+    return convertTfGraphToOnnx(graph, { outputs, ...options });
   });
 }
 

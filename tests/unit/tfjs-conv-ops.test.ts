@@ -21,10 +21,10 @@ const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
 const strs = (values: string[]): TfAttr => ({ list: { s: values.map((v) => Buffer.from(v).toString('base64')) } });
 const conv = (strides: number[], padding: string): Record<string, TfAttr> => ({ strides: a.ints(strides), padding: a.str(padding), data_format: a.str('NHWC'), dilations: a.ints([1, 1, 1, 1]) });
 
-async function expectSameAsTfjs(g: TfGraphWriter, input: { name: string; shape: number[] }, output: string): Promise<void> {
+async function expectSameAsTfjs(g: TfGraphWriter, input: { name: string; shape: number[] }, output: string, pointwiseConv?: 'matmul' | 'conv'): Promise<void> {
   const dir = tempDir('tf-conv');
   const path = g.write(dir);
-  const session = await runtime.load(dir, convertTfGraphToOnnx(await loadTfGraphModel(path), { outputs: { [output]: 'out' } }));
+  const session = await runtime.load(dir, convertTfGraphToOnnx(await loadTfGraphModel(path), { outputs: { [output]: 'out' }, pointwiseConv }));
   const values = Float32Array.from(seeded(size(input.shape), 3));
   const ours = (await session.run({ [input.name]: { type: 'float32', data: values, dims: input.shape } })).out!;
   const reference = await loadReferenceGraphModel(path);
@@ -88,6 +88,15 @@ describe('convolutional ops against TF.js', () => {
       const r2 = g.op('Mul', 'r2', [r, g.const('two', 'float32', [], [2])]);
       g.op('AddN', 'y', [r, r2, r], { N: a.int(3) });
       await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 2] }, 'y');
+    }
+  });
+
+  it('Conv2D 1×1 written as MatMul (default) and as Conv (pointwiseConv: conv) give the same result', async () => {
+    for (const mode of ['matmul', 'conv'] as const) {
+      const g = new TfGraphWriter();
+      const x = g.placeholder('x', 'float32', [1, 5, 4, 6]);
+      g.op('Conv2D', 'y', [x, g.const('k', 'float32', [1, 1, 6, 3], seeded(18, 13))], conv([1, 1, 1, 1], 'VALID'));
+      await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 6] }, 'y', mode);
     }
   });
 

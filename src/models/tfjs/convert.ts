@@ -13,6 +13,8 @@ export interface ConvertOptions {
   opset?: number;
   /** Convert only the nodes the outputs depend on (e.g. a detector's raw heads without its in-graph decoding). */
   pruneToOutputs?: boolean;
+  /** 1×1 stride-1 Conv2D as MatMul (default) or as Conv (faster for CNNs); see ConvertContext. */
+  pointwiseConv?: 'matmul' | 'conv';
 }
 
 /** Converts a TF.js graph model into the bytes of an ONNX model. */
@@ -23,7 +25,7 @@ export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOption
     throw new ConversionError(`${model.source}: ops not covered by the converter: ${missing.join(', ')}. Add them under src/models/tfjs/ops/.`);
   }
   const builder = new OnnxGraphBuilder(model.source);
-  const ctx = new ConvertContext(builder);
+  const ctx = new ConvertContext(builder, options.pointwiseConv);
   for (const node of topologicalOrder(nodes)) {
     if (node.op === 'Const') defineConstant(ctx, model, node);
     else if (node.op === 'Placeholder') defineInput(ctx, builder, node);
