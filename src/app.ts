@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { AudioService } from './audio/audio-service.js';
 import type { Config } from './config/config.js';
 import { ConfigError, ModelFileError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
@@ -142,6 +143,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     jobs,
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
+    audio: new AudioService(runtime, { limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS }, vadModel: config.VAD_MODEL }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AudioService } from './audio/audio-service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './core/logger.js';
 import type { Embedder } from './embedding/embedder.js';
@@ -28,6 +29,7 @@ export interface Services {
   jobs: JobRegistry;
   metrics: Metrics;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
+  audio: AudioService;
 }
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { audioRoutes } from './audio.js';
 import { documentRoutes } from './documents.js';
 import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
@@ -13,4 +14,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(ingestRoutes);
   await app.register(queryRoutes);
   await app.register(graphRoutes);
+  await app.register(audioRoutes);
 }
