@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { AudioService } from './audio/audio-service.js';
+import { SequenceService } from './sequence/sequence-service.js';
 import type { Config } from './config/config.js';
 import { ConfigError, ModelFileError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
@@ -144,6 +145,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
     audio: new AudioService(runtime, { limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS }, vadModel: config.VAD_MODEL }),
+    sequence: new SequenceService(runtime, config.SEQUENCE_MODELS_DIR),
   };
 }
 

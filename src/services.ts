@@ -9,6 +9,7 @@ import type { GraphService } from './graph/graph-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { ModeRegistry } from './rag/mode.js';
 import type { Retriever } from './rag/retriever.js';
+import type { SequenceService } from './sequence/sequence-service.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 import type { Workspaces } from './store/workspaces.js';
 
@@ -30,6 +31,7 @@ export interface Services {
   metrics: Metrics;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
   audio: AudioService;
+  sequence: SequenceService;
 }
 
 declare module 'fastify' {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { audioRoutes } from './audio.js';
+import { sequenceRoutes } from './sequence.js';
 import { documentRoutes } from './documents.js';
 import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
@@ -15,4 +16,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(queryRoutes);
   await app.register(graphRoutes);
   await app.register(audioRoutes);
+  await app.register(sequenceRoutes);
 }
