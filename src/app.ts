@@ -144,7 +144,13 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     jobs,
     metrics,
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
-    audio: new AudioService(runtime, { limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS }, vadModel: config.VAD_MODEL }),
+    audio: new AudioService(runtime, {
+      limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS },
+      vadModel: config.VAD_MODEL,
+      whisperModel: config.WHISPER_MODEL,
+      whisperMaxTokens: config.WHISPER_MAX_TOKENS,
+      hub: { allowRemote: config.ALLOW_REMOTE_MODELS, endpoint: config.HF_ENDPOINT, revision: config.HF_REVISION, cacheDir: config.MODEL_CACHE_DIR },
+    }),
     sequence: new SequenceService(runtime, config.SEQUENCE_MODELS_DIR),
   };
 }

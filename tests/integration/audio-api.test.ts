@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { multipartUpload } from '../support/multipart.js';
+import { writeFakeWhisper } from '../support/fake-whisper.js';
+import { tempDir } from '../support/runtime.js';
 import { pcm16Wav, speechWav } from '../support/speech.js';
 
 describe('audio endpoints', () => {
@@ -44,5 +46,44 @@ describe('audio endpoints', () => {
       expect(res.statusCode, what).toBe(status);
       expect(res.json().message, what).toMatch(message);
     }
+  });
+
+  it('POST /v1/audio/transcribe without a Whisper model is a 503 that says how to provide one', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({}, { name: 'speech.wav', content: speechWav().bytes }) });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: 'model_unavailable' });
+    expect(res.json().message).toMatch(/WHISPER_MODEL.*encoder_model\.onnx.*ALLOW_REMOTE_MODELS=true/);
+  });
+});
+
+describe('POST /v1/audio/transcribe with a FAKE Whisper export (scripted decoder)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp({ WHISPER_MODEL: writeFakeWhisper(tempDir('fake-whisper')) });
+  });
+  afterAll(() => t.app.close());
+
+  it('returns timed segments for the speech VAD finds, and can store the transcript as a document', async () => {
+    const speech = speechWav();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({}, { name: 'speech.wav', content: speech.bytes }) });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ language: 'fr', text: 'Hello world again', windows: [{ start: 0, speech: true }] });
+    expect(body.segments).toEqual([{ start: 0.2, end: 1, text: 'Hello world' }, { start: 1, end: 1.6, text: 'again' }]);
+    expect(body.document).toBeUndefined();
+
+    const stored = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({ workspace: 'voice', id: 'memo-1', language: 'en' }, { name: 'memo.wav', content: speech.bytes }) });
+    expect(stored.statusCode).toBe(201);
+    expect(stored.json().document).toMatchObject({ workspace: 'voice', id: 'memo-1', status: 'created' });
+    const doc = (await t.app.inject({ method: 'GET', url: '/v1/workspaces/voice/documents/memo-1' })).json();
+    expect(doc.text).toBe('Hello world again');
+    expect(doc.document).toMatchObject({ title: 'memo.wav', source: 'memo.wav', mime: 'audio/wav' });
+    expect(doc.document.metadata.transcript.language).toBe('en');
+  });
+
+  it('answers a language the model does not know with a 400', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({ language: 'xx' }, { name: 'speech.wav', content: speechWav().bytes }) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/knows: en, fr, de/);
   });
 });

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACCEPTED_AUDIO } from '../../audio/formats.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { errors } from '../schemas.js';
+import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
+import { errors, IngestResultSchema } from '../schemas.js';
 import { clientGone } from '../sse.js';
 
 const Segment = z.object({ start: z.number().describe('seconds'), end: z.number().describe('seconds'), probability: z.number() });
@@ -14,6 +15,25 @@ const VadFields = z.object({
   minSpeechMs: z.coerce.number().min(0).max(60_000).optional(),
   minSilenceMs: z.coerce.number().min(0).max(60_000).optional(),
   speechPadMs: z.coerce.number().min(0).max(60_000).optional(),
+});
+
+const TranscribeFields = z.object({
+  language: z.string().regex(/^[a-z]{2,3}$/).optional(),
+  task: z.enum(['transcribe', 'translate']).default('transcribe'),
+  timestamps: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  workspace: z.string().min(1).optional(),
+  id: z.string().min(1).max(MAX_DOCUMENT_ID_LENGTH).optional(),
+  title: z.string().max(1000).optional(),
+});
+
+const TranscriptSchema = z.object({
+  text: z.string(),
+  language: z.string(),
+  languageProbability: z.number().nullable(),
+  segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })),
+  windows: z.array(z.object({ start: z.number(), end: z.number(), speech: z.boolean() })),
+  audio: AudioInfo,
+  document: IngestResultSchema.extend({ workspace: z.string() }).optional(),
 });
 
 /** The uploaded file (field `file`) and the other form fields as strings. */
@@ -38,7 +58,7 @@ export function parseFields<T extends z.ZodType>(schema: T, fields: Record<strin
 
 export async function audioRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { audio } = app.services;
+  const { audio, workspaces, ingestor } = app.services;
 
   r.post(
     '/v1/audio/vad',
@@ -56,6 +76,39 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       const decoded = await audio.decode(upload.bytes, upload.name);
       const segments = await audio.speechSegments(decoded, options, { signal: clientGone(reply), priority: 'interactive' });
       return { segments, audio: { format: decoded.format, duration: decoded.duration, originalSampleRate: decoded.originalSampleRate, channels: decoded.channels } };
+    },
+  );
+
+  r.post(
+    '/v1/audio/transcribe',
+    {
+      schema: {
+        tags: ['audio'],
+        summary: 'Speech to text with Whisper (a user-supplied ONNX export); optionally stored as a document',
+        description: `multipart/form-data with the audio in field "file" (${ACCEPTED_AUDIO}); optional fields language (a code such as en; detected when absent), task (transcribe | translate), timestamps (true), and workspace (+ id, title) to add the transcript to a workspace as a document. Long audio is cut into ≤ 30 s windows at the silences VAD finds. 503 when no Whisper model is configured (WHISPER_MODEL).`,
+        response: { 200: TranscriptSchema, 201: TranscriptSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const upload = await readUpload(request);
+      const fields = parseFields(TranscribeFields, upload.fields);
+      const decoded = await audio.decode(upload.bytes, upload.name);
+      const signal = clientGone(reply);
+      const transcript = await audio.transcribe(decoded, { language: fields.language, task: fields.task, timestamps: fields.timestamps }, { signal, priority: 'interactive' });
+      const info = { format: decoded.format, duration: decoded.duration, originalSampleRate: decoded.originalSampleRate, channels: decoded.channels };
+      if (!fields.workspace) return { ...transcript, audio: info };
+      if (!transcript.text) throw new InvalidInputError('no speech was recognised in the upload, so there is no transcript to store as a document');
+      const ws = workspaces.get(fields.workspace, { create: true });
+      const filename = upload.name.slice(1, -1);
+      const [result] = await ingestor.ingestAll(ws, [{
+        id: fields.id,
+        title: fields.title ?? filename,
+        text: transcript.text,
+        source: filename,
+        mime: `audio/${decoded.format}`,
+        metadata: { transcript: { language: transcript.language, duration: decoded.duration, segments: transcript.segments } },
+      }], { signal });
+      return reply.status(result!.status === 'created' ? 201 : 200).send({ ...transcript, audio: info, document: { ...result!, workspace: ws.name } });
     },
   );
 }

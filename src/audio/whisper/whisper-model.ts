@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelFileError } from '../../core/errors.js';
+import type { ModelSession, OnnxRuntime, RunOptions } from '../../runtime/onnx-runtime.js';
+import { logMelSpectrogram, WHISPER_AUDIO } from './mel.js';
+import { WhisperTokenizer } from './tokenizer.js';
+
+/** The files of a Hugging Face Whisper ONNX export (optimum / onnx-community layout). */
+export const WHISPER_FILES = [
+  { path: 'config.json' },
+  { path: 'generation_config.json', optional: true },
+  { path: 'tokenizer.json' },
+  { path: 'onnx/encoder_model.onnx' },
+  { path: 'onnx/decoder_model.onnx' },
+];
+
+/**
+ * A Whisper encoder–decoder from a local folder: encoder_model.onnx (input_features →
+ * last_hidden_state) and decoder_model.onnx (input_ids, encoder_hidden_states → logits), at the
+ * folder's top level or under onnx/, with tokenizer.json and config.json. The decoder without a
+ * key/value cache reruns the whole prefix each step: simple, and fine for ≤ 448 tokens.
+ */
+export class WhisperModel {
+  private constructor(
+    readonly id: string,
+    readonly tokenizer: WhisperTokenizer,
+    readonly nMels: number,
+    private readonly encoder: ModelSession,
+    private readonly decoder: ModelSession,
+  ) {}
+
+  static async load(runtime: OnnxRuntime, folder: string): Promise<WhisperModel> {
+    const find = (name: string) => [join(folder, 'onnx', name), join(folder, name)].find((p) => existsSync(p));
+    const encoderPath = find('encoder_model.onnx');
+    const decoderPath = find('decoder_model.onnx');
+    if (!encoderPath || !decoderPath) {
+      throw new ModelFileError(join(folder, 'onnx'), 'it holds no encoder_model.onnx and decoder_model.onnx', undefined, 'give a Whisper ONNX export in Hugging Face layout (for example onnx-community/whisper-tiny)');
+    }
+    const configPath = join(folder, 'config.json');
+    const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as { num_mel_bins?: number }) : {};
+    const tokenizer = WhisperTokenizer.fromFolder(folder);
+    const [encoder, decoder] = await Promise.all([runtime.load(`whisper-encoder:${encoderPath}`, encoderPath), runtime.load(`whisper-decoder:${decoderPath}`, decoderPath)]);
+    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, encoder, decoder);
+  }
+
+  /** The encoder's states for one window of 16 kHz audio (≤ 30 s). */
+  async encode(samples: Float32Array, run: RunOptions = {}): Promise<{ data: Float32Array; dims: number[] }> {
+    const mel = logMelSpectrogram(samples, this.nMels);
+    const out = await this.encoder.run({ input_features: { type: 'float32', data: mel, dims: [1, this.nMels, WHISPER_AUDIO.frames] } }, run);
+    const states = out.last_hidden_state ?? out[this.encoder.outputNames[0]!]!;
+    return { data: states.data as Float32Array, dims: states.dims };
+  }
+
+  /** The logits after `tokens` (last position), given the encoder's states. */
+  async nextLogits(tokens: number[], states: { data: Float32Array; dims: number[] }, run: RunOptions = {}): Promise<Float32Array> {
+    const out = await this.decoder.run(
+      {
+        input_ids: { type: 'int64', data: BigInt64Array.from(tokens.map((t) => BigInt(t))), dims: [1, tokens.length] },
+        encoder_hidden_states: { type: 'float32', data: states.data, dims: states.dims },
+      },
+      run,
+    );
+    const logits = out.logits ?? out[this.decoder.outputNames[0]!]!;
+    const vocab = logits.dims.at(-1)!;
+    return (logits.data as Float32Array).slice((tokens.length - 1) * vocab, tokens.length * vocab);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A FAKE Whisper export for testing the code around the model (tokenizer, greedy decoding with
+ * timestamp rules, language detection, windows, the HTTP route): a tiny encoder and a decoder
+ * whose logits depend only on the previous token, through a transition table, so that the
+ * greedy path is known in advance. It recognises nothing.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { attr, OnnxGraphBuilder } from '../../src/models/onnx/graph-builder.js';
+
+export const FAKE_TEXT_PIECES = ['Hello', 'Ġworld', 'Ġfrom', 'Ġthe', 'Ġfake', 'Ġmodel', '.', 'Ġagain', 'Ġbonjour', 'ĠcafÃ©'];
+const SPECIAL = ['<|endoftext|>', '<|startoftranscript|>', '<|en|>', '<|fr|>', '<|de|>', '<|translate|>', '<|transcribe|>', '<|nocaptions|>', '<|notimestamps|>'];
+/** Timestamps <|0.00|> … <|2.00|>. */
+const TIMESTAMPS = Array.from({ length: 101 }, (_, i) => `<|${(i * 0.02).toFixed(2)}|>`);
+
+export const FAKE = {
+  eot: 10,
+  sot: 11,
+  en: 12,
+  fr: 13,
+  transcribe: 16,
+  noTimestamps: 18,
+  ts: (seconds: number) => 19 + Math.round(seconds / 0.02),
+  vocab: 10 + SPECIAL.length + TIMESTAMPS.length,
+};
+
+/** The transition table: row = previous token, column = next token's logit. The greedy path is documented in the test. */
+function transitions(): Float32Array {
+  const V = FAKE.vocab;
+  const t = new Float32Array(V * V);
+  const set = (from: number, to: number, v: number) => (t[from * V + to] = v);
+  const { ts, eot } = FAKE;
+  set(FAKE.sot, FAKE.fr, 5); // language detection: French …
+  set(FAKE.sot, FAKE.en, 3); // … rather than English
+  set(FAKE.transcribe, ts(1.5), 9); // too late for a first timestamp (> 1 s): suppressed
+  set(FAKE.transcribe, ts(0.2), 5); // so the first token is <|0.20|>
+  set(FAKE.noTimestamps, 0, 5); // without timestamps: "Hello" straight away
+  set(ts(0.2), 0, 5); // "Hello"
+  set(0, 1, 5); // " world"
+  set(1, 6, 3); // "." is the best single token, but the timestamps 1.00–1.20 together outweigh it
+  for (let s = 1.0; s <= 1.2001; s += 0.02) set(1, ts(s), 2.5);
+  set(ts(1.0), ts(0.5), 6); // going back in time: suppressed
+  set(ts(1.0), ts(1.0), 4); // so the segment closes with <|1.00|> and the next opens at <|1.00|>
+  set(ts(1.0), eot, 1);
+  set(ts(1.0), 7, 2); // then " again" (text, once the pair is closed)
+  set(7, ts(1.6), 5); // " again" ends at <|1.60|>
+  set(ts(1.6), eot, 5);
+  set(6, eot, 5); // "." ends the text
+  return t;
+}
+
+/** Writes the fake export (Hugging Face layout) into `folder`. */
+export function writeFakeWhisper(folder: string): string {
+  mkdirSync(join(folder, 'onnx'), { recursive: true });
+  const vocab = Object.fromEntries(FAKE_TEXT_PIECES.map((p, i) => [p, i]));
+  const added = [...SPECIAL, ...TIMESTAMPS].map((content, i) => ({ id: 10 + i, content, special: true }));
+  writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab, merges: [] }, added_tokens: added }));
+  writeFileSync(join(folder, 'config.json'), JSON.stringify({ model_type: 'whisper', num_mel_bins: 80, d_model: 1 }));
+
+  const enc = new OnnxGraphBuilder('fake_whisper_encoder');
+  const x = enc.input('input_features', 'float32', [1, 80, 3000]);
+  const pooled = enc.op('ReduceMean', [enc.op('Reshape', [x, enc.int64s([1, 80, 1500, 2])])], { axes: attr.ints([1, 3]), keepdims: attr.int(0) });
+  enc.op('Unsqueeze', [pooled, enc.int64s([2])], {}, 'last_hidden_state');
+  enc.output('last_hidden_state', 'float32', [1, 1500, 1]);
+  writeFileSync(join(folder, 'onnx', 'encoder_model.onnx'), enc.toBytes());
+
+  const dec = new OnnxGraphBuilder('fake_whisper_decoder');
+  const ids = dec.input('input_ids', 'int64', [1, 'sequence']);
+  const states = dec.input('encoder_hidden_states', 'float32', [1, 1500, 1]);
+  const table = dec.initializer('transitions', 'float32', [FAKE.vocab, FAKE.vocab], transitions());
+  const audioTerm = dec.op('Mul', [dec.op('ReduceMean', [states], { keepdims: attr.int(0) }), dec.scalar('float32', 0)]);
+  dec.op('Add', [dec.op('Gather', [table, ids]), audioTerm], {}, 'logits');
+  dec.output('logits', 'float32', [1, 'sequence', FAKE.vocab]);
+  writeFileSync(join(folder, 'onnx', 'decoder_model.onnx'), dec.toBytes());
+  return folder;
+}
