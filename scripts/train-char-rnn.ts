@@ -6,8 +6,9 @@
  *   npm run train:char-gru       (= tsx scripts/train-char-rnn.ts --cell gru)
  * Options: --hidden 128 --epochs 4 --batch 16 --steps 48 --lr 0.005 --seed 1 --corpora DIR[,DIR…]
  *
- * Data: every .txt file under the corpora folders (duplicates by content counted once); the
- * first 90% of the text trains, the last 10% is the validation text. Validation perplexity
+ * Data: every .txt file under the corpora folders (duplicates by content counted once), Project
+ * Gutenberg's header and licence removed; the first 90% of the text trains, the last 10% (the
+ * end of the book) is the validation text. Validation perplexity
  * (per character) is reported beside a unigram and a bigram model fitted on the training text
  * (add-k smoothing, k chosen on the last tenth of the training text), in
  * models/char-rnn/metrics.json and bench/results/char-rnn.json.
@@ -49,11 +50,18 @@ const SEED = Number(args.seed);
 const NAME = `char-${cell}`;
 
 // ---- data
+/** The book between Project Gutenberg's START and END markers (the licence would otherwise be the validation text). */
+function withoutGutenbergBoilerplate(text: string): string {
+  const start = text.search(/\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG EBOOK[^\n]*\n/);
+  const end = text.search(/\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG EBOOK/);
+  if (start < 0 || end < 0) return text.replace(/^\uFEFF/, '');
+  return text.slice(text.indexOf('\n', start) + 1, end).trim() + '\n';
+}
 const seen = new Set<string>();
 const texts: Array<{ file: string; text: string }> = [];
 for (const dir of args.corpora!.split(',').filter((d) => existsSync(d))) {
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
-    const text = readFileSync(join(dir, f), 'utf8').replace(/\r\n?/g, '\n');
+    const text = withoutGutenbergBoilerplate(readFileSync(join(dir, f), 'utf8').replace(/\r\n?/g, '\n'));
     const hash = createHash('sha256').update(text).digest('hex');
     if (seen.has(hash)) continue;
     seen.add(hash);
