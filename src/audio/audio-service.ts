@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { AppError } from '../core/errors.js';
+import { AppError, InvalidInputError } from '../core/errors.js';
 import { fetchHubRepo, looksLikeRepoId } from '../models/hub.js';
 import type { OnnxRuntime, RunOptions } from '../runtime/onnx-runtime.js';
 import { decodeAudio } from './decode.js';
@@ -70,6 +70,8 @@ export class AudioService {
 
   async transcribe(audio: Audio, options: TranscribeOptions, run: RunOptions = {}): Promise<Transcript> {
     const model = await this.whisperModel();
+    const known = model.tokenizer.languages;
+    if (options.language && !known.has(options.language)) throw new InvalidInputError(`language "${options.language}" is not one this Whisper model knows; it knows: ${[...known.keys()].join(', ')}`);
     const speech = await this.speechSegments(audio, {}, run);
     return transcribe(model, audio.samples, speech, { ...options, maxTokens: this.options.whisperMaxTokens }, run);
   }

@@ -92,6 +92,7 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const upload = await readUpload(request);
       const fields = parseFields(TranscribeFields, upload.fields);
+      await audio.whisperModel(); // a 503 saying how to provide a model comes before any decoding
       const decoded = await audio.decode(upload.bytes, upload.name);
       const signal = clientGone(reply);
       const transcript = await audio.transcribe(decoded, { language: fields.language, task: fields.task, timestamps: fields.timestamps }, { signal, priority: 'interactive' });
