@@ -61,12 +61,17 @@ const WAV_ENCODINGS: Record<number, string> = { 1: 'PCM', 3: 'IEEE float', 6: 'A
 function decodeWav(bytes: Uint8Array, maxSeconds: number, tooLong: (s: number) => Error): Decoded {
   const wav = new wavefile.WaveFile();
   wav.fromBuffer(bytes);
-  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; byteRate: number };
-  const data = wav.data as { chunkSize: number };
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; byteRate: number; bitsPerSample: number; validBitsPerSample?: number; subformat?: number[] };
+  const data = wav.data as { chunkSize: number; samples: Uint8Array };
   if (!WAV_ENCODINGS[fmt.audioFormat]) throw new Error(`WAV encoding ${fmt.audioFormat} is not read; WAV may hold ${Object.values(WAV_ENCODINGS).join(', ')}`);
   if (fmt.byteRate > 0 && data.chunkSize / fmt.byteRate > maxSeconds) throw tooLong(data.chunkSize / fmt.byteRate);
-  // The conversions below replace wav.fmt: keep what is needed from it.
   const { numChannels, sampleRate } = fmt;
+  // PCM and float: read the samples straight from the data chunk (wavefile's per-sample conversion is slow).
+  const encoding = fmt.audioFormat === 65534 ? (fmt.subformat?.[0] ?? 1) : fmt.audioFormat;
+  if ((encoding === 1 && [8, 16, 24, 32].includes(fmt.bitsPerSample)) || (encoding === 3 && [32, 64].includes(fmt.bitsPerSample))) {
+    return { channelData: readPcm(data.samples, numChannels, fmt.bitsPerSample, encoding === 3), sampleRate };
+  }
+  // The conversions below replace wav.fmt: what is needed from it was kept above.
   if (fmt.audioFormat === 6) wav.fromALaw();
   else if (fmt.audioFormat === 7) wav.fromMuLaw();
   else if (fmt.audioFormat === 17) wav.fromIMAADPCM();
@@ -74,6 +79,27 @@ function decodeWav(bytes: Uint8Array, maxSeconds: number, tooLong: (s: number) =
   const raw = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
   const channelData = numChannels === 1 ? [raw as Float32Array] : (raw as Float32Array[]);
   return { channelData, sampleRate };
+}
+
+/** Interleaved little-endian PCM (8-bit unsigned, 16/24/32-bit signed) or IEEE float → one array per channel in [-1, 1]. */
+function readPcm(raw: Uint8Array, channels: number, bits: number, float: boolean): Float32Array[] {
+  const width = bits / 8;
+  const frames = Math.floor(raw.length / (width * channels));
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out = Array.from({ length: channels }, () => new Float32Array(frames));
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels; c++) {
+      const at = (i * channels + c) * width;
+      let v: number;
+      if (float) v = bits === 32 ? view.getFloat32(at, true) : view.getFloat64(at, true);
+      else if (bits === 8) v = (raw[at]! - 128) / 128;
+      else if (bits === 16) v = view.getInt16(at, true) / 32768;
+      else if (bits === 24) v = (((raw[at + 2]! << 24) | (raw[at + 1]! << 16) | (raw[at]! << 8)) >> 8) / 8388608;
+      else v = view.getInt32(at, true) / 2147483648;
+      out[c]![i] = v;
+    }
+  }
+  return out;
 }
 
 const CHUNK = 64 * 1024;

@@ -39,6 +39,14 @@ describe('resample', () => {
     expect(rms(kept, 100, kept.length - 100)).toBeCloseTo(0.5 / Math.SQRT2, 2);
   });
 
+  it('resamples from a rate that shares no useful factor with 16 kHz (per-sample filters)', () => {
+    const out = resample(sine(440, 7919, 0.5), 7919, 16_000);
+    const expected = sine(440, 16_000, out.length / 16_000);
+    let worst = 0;
+    for (let i = 200; i < out.length - 200; i++) worst = Math.max(worst, Math.abs(out[i]! - expected[i]!));
+    expect(worst).toBeLessThan(5e-3);
+  });
+
   it('upsamples 8 kHz to 16 kHz', () => {
     const out = resample(sine(440, 8_000, 0.5), 8_000, 16_000);
     expect(out.length).toBe(8000);
@@ -60,7 +68,7 @@ describe('decodeAudio', () => {
   it('decodes 16-bit, 8-bit and float WAV, mono and stereo, at any rate', async () => {
     const tone = sine(440, 22_050, 1);
     const variants: Uint8Array[] = [pcm16Wav(tone, 22_050)];
-    for (const depth of ['8', '32f']) {
+    for (const depth of ['8', '24', '32', '32f']) {
       const wav = new wavefile.WaveFile(pcm16Wav(tone, 22_050));
       wav.toBitDepth(depth);
       variants.push(wav.toBuffer());
@@ -75,7 +83,7 @@ describe('decodeAudio', () => {
       expect(frequency(audio.samples, 16_000)).toBeCloseTo(440, 0);
     }
     // The stereo file is the mean of its channels: 0.4 × the tone.
-    const mixed = await decodeAudio(variants[3]!, limits);
+    const mixed = await decodeAudio(variants[5]!, limits);
     expect(rms(mixed.samples, 1600, 14400)).toBeCloseTo((0.4 * 0.5) / Math.SQRT2, 2);
   });
 
