@@ -34,9 +34,11 @@ function transitions(): Float32Array {
   set(FAKE.sot, FAKE.en, 3); // … rather than English
   set(FAKE.transcribe, ts(1.5), 9); // too late for a first timestamp (> 1 s): suppressed
   set(FAKE.transcribe, ts(0.2), 5); // so the first token is <|0.20|>
-  set(FAKE.noTimestamps, 0, 5); // without timestamps: "Hello" straight away
+  set(FAKE.noTimestamps, 0, 5); // without timestamps: "Hello" straight away …
+  set(FAKE.noTimestamps, 8, 6); // … as " bonjour" may not come first (begin_suppress_tokens)
   set(ts(0.2), 0, 5); // "Hello"
-  set(0, 1, 5); // " world"
+  set(0, 1, 5); // " world" …
+  set(0, 9, 6); // … as " café" is never generated (suppress_tokens)
   set(1, 6, 3); // "." is the best single token, but the timestamps 1.00–1.20 together outweigh it
   for (let s = 1.0; s <= 1.2001; s += 0.02) set(1, ts(s), 2.5);
   set(ts(1.0), ts(0.5), 6); // going back in time: suppressed
@@ -55,6 +57,7 @@ export function writeFakeWhisper(folder: string): string {
   const vocab = Object.fromEntries(FAKE_TEXT_PIECES.map((p, i) => [p, i]));
   const added = [...SPECIAL, ...TIMESTAMPS].map((content, i) => ({ id: 10 + i, content, special: true }));
   writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab, merges: [] }, added_tokens: added }));
+  writeFileSync(join(folder, 'generation_config.json'), JSON.stringify({ suppress_tokens: [9], begin_suppress_tokens: [8, FAKE.eot] }));
   writeFileSync(join(folder, 'config.json'), JSON.stringify({ model_type: 'whisper', num_mel_bins: 80, d_model: 1 }));
 
   const enc = new OnnxGraphBuilder('fake_whisper_encoder');

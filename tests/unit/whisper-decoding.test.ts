@@ -39,7 +39,7 @@ describe('Whisper decoding on a FAKE encoder/decoder pair (scripted transitions)
 
   it('decodes greedily under the timestamp rules', async () => {
     calls = [];
-    const out = await greedyDecode(next, tok, { task: 'transcribe', timestamps: true, maxTokens: 50 });
+    const out = await greedyDecode(next, tok, { task: 'transcribe', timestamps: true, maxTokens: 50, suppress: model.suppress });
     expect(out.language).toBe('fr');
     expect(calls[0]).toEqual([FAKE.sot]);
     expect(calls[1]).toEqual([FAKE.sot, FAKE.fr, FAKE.transcribe]);
@@ -54,9 +54,13 @@ describe('Whisper decoding on a FAKE encoder/decoder pair (scripted transitions)
 
   it('without timestamps: the <|notimestamps|> prompt and no timestamp tokens; a given language skips detection', async () => {
     calls = [];
-    const out = await greedyDecode(next, tok, { language: 'en', task: 'transcribe', timestamps: false, maxTokens: 50 });
+    const out = await greedyDecode(next, tok, { language: 'en', task: 'transcribe', timestamps: false, maxTokens: 50, suppress: model.suppress });
     expect(calls[0]).toEqual([FAKE.sot, FAKE.en, FAKE.transcribe, FAKE.noTimestamps]);
     expect(tok.decode(out.tokens)).toBe('Hello world.');
+    // Without generation_config.json's suppression the scripted decoder would start with " bonjour".
+    const unsuppressed = await greedyDecode(next, tok, { language: 'en', task: 'transcribe', timestamps: false, maxTokens: 1 });
+    expect(tok.decode(unsuppressed.tokens)).toBe(' bonjour');
+    expect(model.suppress).toEqual({ always: [9], atBegin: [8, FAKE.eot] });
     await expect(greedyDecode(next, tok, { language: 'xx', task: 'transcribe', timestamps: false, maxTokens: 5 })).rejects.toThrow(/knows: en, fr, de/);
   });
 

@@ -10,6 +10,8 @@ export interface DecodeOptions {
   task: 'transcribe' | 'translate';
   timestamps: boolean;
   maxTokens: number;
+  /** Tokens never generated (`suppress_tokens` of generation_config.json), and not as the first token (`begin_suppress_tokens`). */
+  suppress?: { always: readonly number[]; atBegin: readonly number[] };
 }
 
 export interface DecodedWindow {
@@ -58,6 +60,8 @@ export async function greedyDecode(next: NextLogits, tok: WhisperTokenizer, opti
   while (generated.length < options.maxTokens) {
     const logits = Float32Array.from(await next([...prompt, ...generated]));
     suppressSpecial(logits, tok);
+    for (const id of options.suppress?.always ?? []) if (id < logits.length) logits[id] = -Infinity;
+    if (generated.length === 0) for (const id of options.suppress?.atBegin ?? []) if (id < logits.length) logits[id] = -Infinity;
     if (options.timestamps) applyTimestampRules(logits, tok, generated);
     else for (let i = tok.timestampBegin; i < logits.length; i++) logits[i] = -Infinity;
     let best = 0;

@@ -25,6 +25,8 @@ export class WhisperModel {
     readonly id: string,
     readonly tokenizer: WhisperTokenizer,
     readonly nMels: number,
+    /** From generation_config.json: tokens never generated, and not generated first. */
+    readonly suppress: { always: number[]; atBegin: number[] },
     private readonly encoder: ModelSession,
     private readonly decoder: ModelSession,
   ) {}
@@ -39,8 +41,11 @@ export class WhisperModel {
     const configPath = join(folder, 'config.json');
     const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as { num_mel_bins?: number }) : {};
     const tokenizer = WhisperTokenizer.fromFolder(folder);
+    const generationPath = join(folder, 'generation_config.json');
+    const generation = existsSync(generationPath) ? (JSON.parse(readFileSync(generationPath, 'utf8')) as { suppress_tokens?: number[]; begin_suppress_tokens?: number[] }) : {};
+    const suppress = { always: generation.suppress_tokens ?? [], atBegin: generation.begin_suppress_tokens ?? [] };
     const [encoder, decoder] = await Promise.all([runtime.load(`whisper-encoder:${encoderPath}`, encoderPath), runtime.load(`whisper-decoder:${decoderPath}`, decoderPath)]);
-    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, encoder, decoder);
+    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, suppress, encoder, decoder);
   }
 
   /** The encoder's states for one window of 16 kHz audio (≤ 30 s). */
