@@ -49,4 +49,9 @@ describe('sequence endpoints (the committed char-lstm and char-gru models)', () 
     const res = (await generate({ model: 'char-lstm', prompt: 'Scrooge 😀', maxTokens: 5, seed: 1 })).json();
     expect(res.unknownPromptChars).toBe(1); // characters are code points: the emoji is one
   });
+
+  it('documents the audio and sequence endpoints in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown> };
+    for (const path of ['/v1/audio/vad', '/v1/audio/transcribe', '/v1/sequence/generate', '/v1/sequence/models']) expect(Object.keys(doc.paths)).toContain(path);
+  });
 });
