@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from '../support/app.js';
+import { testApp, waitForJob } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { multipartUpload } from '../support/multipart.js';
 import { writeFakeWhisper } from '../support/fake-whisper.js';
@@ -79,6 +79,18 @@ describe('POST /v1/audio/transcribe with a FAKE Whisper export (scripted decoder
     expect(doc.text).toBe('Hello world again');
     expect(doc.document).toMatchObject({ title: 'memo.wav', source: 'memo.wav', mime: 'audio/wav' });
     expect(doc.document.metadata.transcript.language).toBe('en');
+  });
+
+  it('transcribes as a background job with async=true, storing the document', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({ workspace: 'voice', id: 'memo-2', async: 'true' }, { name: 'memo.flac', content: speechWav().bytes }) });
+    expect(res.statusCode).toBe(202);
+    const job = await waitForJob(t.app, res.json().jobId);
+    expect(job).toMatchObject({ kind: 'transcribe', workspace: 'voice', state: 'succeeded', progress: { filesTotal: 1, filesDone: 1, documents: 1 } });
+    const doc = (await t.app.inject({ method: 'GET', url: '/v1/workspaces/voice/documents/memo-2' })).json();
+    expect(doc.text).toBe('Hello world again');
+    const noWorkspace = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({ async: 'true' }, { name: 'a.wav', content: speechWav().bytes }) });
+    expect(noWorkspace.statusCode).toBe(400);
+    expect(noWorkspace.json().message).toMatch(/needs field workspace/);
   });
 
   it('answers a language the model does not know with a 400', async () => {

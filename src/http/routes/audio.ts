@@ -3,8 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACCEPTED_AUDIO } from '../../audio/formats.js';
 import { InvalidInputError } from '../../core/errors.js';
+import type { Audio } from '../../audio/decode.js';
+import type { Transcript } from '../../audio/whisper/transcriber.js';
 import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
-import { errors, IngestResultSchema } from '../schemas.js';
+import type { IngestInput } from '../../ingestion/ingestor.js';
+import { errors, IngestResultSchema, JobSchema } from '../schemas.js';
 import { clientGone } from '../sse.js';
 
 const Segment = z.object({ start: z.number().describe('seconds'), end: z.number().describe('seconds'), probability: z.number() });
@@ -24,6 +27,7 @@ const TranscribeFields = z.object({
   workspace: z.string().min(1).optional(),
   id: z.string().min(1).max(MAX_DOCUMENT_ID_LENGTH).optional(),
   title: z.string().max(1000).optional(),
+  async: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 const TranscriptSchema = z.object({
@@ -58,7 +62,7 @@ export function parseFields<T extends z.ZodType>(schema: T, fields: Record<strin
 
 export async function audioRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { audio, workspaces, ingestor } = app.services;
+  const { audio, workspaces, ingestor, jobs } = app.services;
 
   r.post(
     '/v1/audio/vad',
@@ -85,31 +89,48 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['audio'],
         summary: 'Speech to text with Whisper (a user-supplied ONNX export); optionally stored as a document',
-        description: `multipart/form-data with the audio in field "file" (${ACCEPTED_AUDIO}); optional fields language (a code such as en; detected when absent), task (transcribe | translate), timestamps (true), and workspace (+ id, title) to add the transcript to a workspace as a document. Long audio is cut into ≤ 30 s windows at the silences VAD finds. 503 when no Whisper model is configured (WHISPER_MODEL).`,
-        response: { 200: TranscriptSchema, 201: TranscriptSchema, ...errors },
+        description: `multipart/form-data with the audio in field "file" (${ACCEPTED_AUDIO}); optional fields language (a code such as en; detected when absent), task (transcribe | translate), timestamps (true), and workspace (+ id, title) to add the transcript to a workspace as a document; with async=true (and a workspace) the transcription runs as a background job (202, poll GET /v1/jobs/:id). Long audio is cut into ≤ 30 s windows at the silences VAD finds. 503 when no Whisper model is configured (WHISPER_MODEL).`,
+        response: { 200: TranscriptSchema, 201: TranscriptSchema, 202: z.object({ jobId: z.string(), job: JobSchema }), ...errors },
       },
     },
     async (request, reply) => {
       const upload = await readUpload(request);
       const fields = parseFields(TranscribeFields, upload.fields);
+      if (fields.async && !fields.workspace) throw new InvalidInputError('async=true needs field workspace: the transcript of a background job is stored as a document there');
       await audio.whisperModel(); // a 503 saying how to provide a model comes before any decoding
       const decoded = await audio.decode(upload.bytes, upload.name);
+      const options = { language: fields.language, task: fields.task, timestamps: fields.timestamps };
+      const filename = upload.name.slice(1, -1);
+      if (fields.async) {
+        const ws = workspaces.get(fields.workspace!, { create: true });
+        const job = jobs.start('transcribe', ws.name, async (handle) => {
+          handle.update((p) => (p.filesTotal = 1));
+          const transcript = await audio.transcribe(decoded, options, { signal: handle.signal, priority: 'batch' });
+          const [result] = await ingestor.ingestAll(ws, [transcriptDocument(transcript, decoded, filename, fields)], { signal: handle.signal });
+          handle.update((p) => Object.assign(p, { filesDone: 1, documents: 1, chunks: result!.chunks }));
+        });
+        return reply.status(202).send({ jobId: job.id, job });
+      }
       const signal = clientGone(reply);
-      const transcript = await audio.transcribe(decoded, { language: fields.language, task: fields.task, timestamps: fields.timestamps }, { signal, priority: 'interactive' });
+      const transcript = await audio.transcribe(decoded, options, { signal, priority: 'interactive' });
       const info = { format: decoded.format, duration: decoded.duration, originalSampleRate: decoded.originalSampleRate, channels: decoded.channels };
       if (!fields.workspace) return { ...transcript, audio: info };
-      if (!transcript.text) throw new InvalidInputError('no speech was recognised in the upload, so there is no transcript to store as a document');
       const ws = workspaces.get(fields.workspace, { create: true });
-      const filename = upload.name.slice(1, -1);
-      const [result] = await ingestor.ingestAll(ws, [{
-        id: fields.id,
-        title: fields.title ?? filename,
-        text: transcript.text,
-        source: filename,
-        mime: `audio/${decoded.format}`,
-        metadata: { transcript: { language: transcript.language, duration: decoded.duration, segments: transcript.segments } },
-      }], { signal });
+      const [result] = await ingestor.ingestAll(ws, [transcriptDocument(transcript, decoded, filename, fields)], { signal });
       return reply.status(result!.status === 'created' ? 201 : 200).send({ ...transcript, audio: info, document: { ...result!, workspace: ws.name } });
     },
   );
+}
+
+/** A transcript as a document: its text, the timed segments in the metadata. */
+function transcriptDocument(transcript: Transcript, audio: Audio, filename: string, fields: { id?: string; title?: string }): IngestInput {
+  if (!transcript.text) throw new InvalidInputError('no speech was recognised in the upload, so there is no transcript to store as a document');
+  return {
+    id: fields.id,
+    title: fields.title ?? filename,
+    text: transcript.text,
+    source: filename,
+    mime: `audio/${audio.format}`,
+    metadata: { transcript: { language: transcript.language, duration: audio.duration, segments: transcript.segments } },
+  };
 }
