@@ -28,7 +28,7 @@ await app.ready();
 const { ingestor, workspaces, graph } = app.services;
 
 async function indexCorpus(name: string, docs: Array<{ id: string; title: string; text: string }>) {
-  const ws = workspaces.get(name, { create: true });
+  const ws = await workspaces.get(name, { create: true });
   await ingestor.ingestMany(ws, docs.map((d) => ({ ...d, mime: 'text/plain' })));
   const start = performance.now();
   const job = graph.startBuild(ws);
@@ -42,7 +42,7 @@ async function indexCorpus(name: string, docs: Array<{ id: string; title: string
   const seconds = (performance.now() - start) / 1000;
   const phases = Object.entries(phaseStarts).sort((a, b) => a[1] - b[1]);
   const phaseSeconds = Object.fromEntries(phases.map(([p, t], i) => [p, (phases[i + 1]?.[1] ?? seconds) - t]));
-  const { snapshot } = graph.load(ws);
+  const { snapshot } = await graph.load(ws);
   const perLevel: Record<string, number> = {};
   for (const c of snapshot.communities) perLevel[`level${c.level}`] = (perLevel[`level${c.level}`] ?? 0) + 1;
   return { corpus: name, chunks: snapshot.chunks, seconds, entities: snapshot.entities.length, relations: snapshot.relations.length, reports: snapshot.reports.length, communitiesPerLevel: perLevel, phaseSeconds };

@@ -118,12 +118,13 @@ async function run(kind: DataKind, size: number, queryCount: number): Promise<{ 
   const dir = mkdtempSync(join(tmpdir(), 'bench-index-'));
   const rows: Row[] = [];
   const index = HnswVectorIndex.open(join(dir, 'v.hnsw'), DIM, { ...BUILD, efSearch: EF_VALUES[0]! });
-  index.add(vectors.map((vector, i) => ({ id: i + 1, vector })));
+  await index.add(vectors.map((vector, i) => ({ id: i + 1, vector })));
   const buildSeconds = (performance.now() - start) / 1000;
   for (const ef of EF_VALUES) {
     index.efSearch = ef;
     start = performance.now();
-    const found = queries.map((q) => index.search(q, K).map((h) => h.id));
+    const found: number[][] = [];
+    for (const q of queries) found.push((await index.search(q, K)).map((h) => h.id));
     const seconds = (performance.now() - start) / 1000;
     const hits = found.reduce((n, ids, i) => n + ids.filter((id) => truth[i]!.includes(id)).length, 0);
     rows.push({

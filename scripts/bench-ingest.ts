@@ -49,8 +49,8 @@ async function endToEndRun(workspace: string): Promise<number> {
 const runs: Array<{ endToEnd: number; embedOnly: number }> = [];
 for (let r = 0; r < Number(process.env.BENCH_REPEAT ?? 3); r++) {
   const endToEnd = await endToEndRun(`bench${r}`);
-  const ws = workspaces.get(`bench${r}`);
-  const chunkTexts = ws.docs.getChunks(ws.docs.allChunkIds()).map((c) => c.text);
+  const ws = await workspaces.get(`bench${r}`);
+  const chunkTexts = (await ws.docs.getChunks(await ws.docs.allChunkIds())).map((c) => c.text);
   // A fresh embedder (same model session, empty tokenisation cache), so that the baseline
   // tokenises the texts as the pipeline did.
   const alone = await freshEmbedder();
@@ -62,11 +62,11 @@ for (let r = 0; r < Number(process.env.BENCH_REPEAT ?? 3); r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const endToEnd = median(runs.map((r) => r.endToEnd));
 const embedOnly = median(runs.map((r) => r.embedOnly));
-const ws = workspaces.get('bench0');
+const ws = await workspaces.get('bench0');
 await ws.vectors.persist();
 const folder = join(dataDir, 'workspaces', 'bench0');
 const bytes = readdirSync(folder).reduce((n, f) => n + statSync(join(folder, f)).size, 0);
-const { documents, chunks } = ws.docs.counts();
+const { documents, chunks } = await ws.docs.counts();
 await app.close();
 
 const rows = [

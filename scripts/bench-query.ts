@@ -27,14 +27,14 @@ const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2
 const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-query-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
 await app.ready();
 const { ingestor, workspaces } = app.services;
-const ws = workspaces.get('bench', { create: true });
+const ws = await workspaces.get('bench', { create: true });
 console.error(`building a workspace of ${targetChunks} chunks…`);
 for (const p of corpus) await ingestor.ingest(ws, { id: p.id, title: p.title, text: p.text, mime: 'text/plain' });
-for (let n = 0; ws.docs.counts().chunks < targetChunks; n++) {
+for (let n = 0; (await ws.docs.counts()).chunks < targetChunks; n++) {
   const text = Array.from({ length: 12 }, () => sentences[Math.floor(random() * sentences.length)]).join(' ');
   await ingestor.ingest(ws, { id: `mix-${n}`, title: `Mix ${n}`, text, mime: 'text/plain' });
 }
-const { chunks, documents } = ws.docs.counts();
+const { chunks, documents } = await ws.docs.counts();
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address() as { port: number };
 const url = `http://127.0.0.1:${address.port}`;

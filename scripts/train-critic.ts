@@ -51,7 +51,7 @@ const split = { train: questions.slice(0, TRAIN_QUESTIONS), test: questions.slic
 const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'train-critic-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
 await app.ready();
 const { embedder, ingestor, retriever, workspaces } = app.services;
-const ws = workspaces.get('hotpotqa', { create: true });
+const ws = await workspaces.get('hotpotqa', { create: true });
 const corpus = readCorpus(HOTPOTQA_100);
 console.error(`indexing ${corpus.length} passages…`);
 await ingestor.ingestMany(ws, corpus.map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' })));

@@ -2,12 +2,16 @@
  * The composition root: the only place where concrete backends (embedder, storage,
  * generator) are chosen. Tests swap any of them through `overrides`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ApiKeyStore } from './auth/api-key-store.js';
+import { SqliteApiKeyStore } from './auth/sqlite-api-key-store.js';
+import { authEnabled } from './config/config.js';
 import { AudioService } from './audio/audio-service.js';
 import { SequenceService } from './sequence/sequence-service.js';
 import type { Config } from './config/config.js';
@@ -17,6 +21,7 @@ import type { Embedder } from './embedding/embedder.js';
 import { HfOnnxEmbedder } from './embedding/hf-onnx/hf-onnx-embedder.js';
 import { UseLiteEmbedder } from './embedding/use-lite/use-lite-embedder.js';
 import { errorHandler } from './http/error-handler.js';
+import { registerAuth } from './http/plugins/auth.js';
 import { parseStrictJson } from './http/strict-json.js';
 import { Metrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -83,6 +88,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const route = request.routeOptions.url ?? 'unmatched';
     services.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
+  await registerAuth(app, { enabled: services.authEnabled });
   await registerRoutes(app);
   // Once closing, responses ask clients to drop keep-alive connections: a request in flight at
   // shutdown would otherwise hold its connection open until the keep-alive timeout (72 s).
@@ -100,6 +106,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await services.jobs.drain();
     await services.workspaces.close();
     await services.runtime.close();
+    services.apiKeys.close();
   });
   app.addHook('onReady', async () => startSampleIngest(services));
   return app;
@@ -109,6 +116,8 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const runtime = new OnnxRuntime({
     device: config.DEVICE,
     intraOpThreads: threadsPerWorker(config.ORT_INTRA_OP_THREADS, config.MODEL_CONCURRENCY),
+    runTimeoutMs: config.MODEL_TIMEOUT_MS,
+    reserveForInteractiveMs: config.INTERACTIVE_RESERVE_MS,
     interOpThreads: config.ORT_INTER_OP_THREADS,
     concurrencyPerModel: config.MODEL_CONCURRENCY,
     logger,
@@ -118,11 +127,11 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   let workspaces: Workspaces | undefined;
   const metrics = new Metrics(() => workspaces);
   const storage = overrides.storage ?? new EmbeddedStorage(config.DATA_DIR, embedder.dim, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH });
-  workspaces = new Workspaces(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
+  workspaces = await Workspaces.create(storage, logger, `${embedder.id} (${embedder.dim}-d)`);
   const retriever = new Retriever(embedder, { candidateFactor: config.DENSE_CANDIDATE_FACTOR, minCandidates: 50, fusion: config.HYBRID_FUSION, denseWeight: config.HYBRID_DENSE_WEIGHT, rrfK: 60 });
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
-  const jobs = new JobRegistry(logger);
+  const jobs = new JobRegistry(logger, config.MAX_JOBS_PER_WORKSPACE);
   const graph = createGraphService(config, { embedder, prompts, jobs });
   workspaces.onWrite((ws) => graph.noteWrite(ws));
   return {
@@ -143,6 +152,8 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     ]),
     jobs,
     metrics,
+    apiKeys: openApiKeys(config, logger),
+    authEnabled: authEnabled(config),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
     audio: new AudioService(runtime, {
       limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS },
@@ -153,6 +164,16 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     }),
     sequence: new SequenceService(runtime, config.SEQUENCE_MODELS_DIR),
   };
+}
+
+/** The key store; with auth on and no way in yet, the log says how to make the first key. */
+function openApiKeys(config: Config, logger: Logger): ApiKeyStore {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const store = new SqliteApiKeyStore(join(config.DATA_DIR, 'auth.sqlite'));
+  if (authEnabled(config) && !config.ADMIN_API_KEY && !store.list().some((k) => !k.revokedAt)) {
+    logger.warn('authentication is on and no API key exists: set ADMIN_API_KEY, or create a key with `npm run keys -- create --name admin --scope "*=admin"`');
+  }
+  return store;
 }
 
 /** What an hf-onnx embedder needs from a hub repository. */

@@ -1,3 +1,4 @@
+import type { ApiKeyStore } from './auth/api-key-store.js';
 import type { AudioService } from './audio/audio-service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './core/logger.js';
@@ -29,6 +30,9 @@ export interface Services {
   graph: GraphService;
   jobs: JobRegistry;
   metrics: Metrics;
+  apiKeys: ApiKeyStore;
+  /** Whether requests need an API key (AUTH, and for AUTH=auto the listening address). */
+  authEnabled: boolean;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
   audio: AudioService;
   sequence: SequenceService;

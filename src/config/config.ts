@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(1),
   MODEL_CONCURRENCY: int(1, 64).default(2),
+  INTERACTIVE_RESERVE_MS: int(0, 600_000).default(1000),
   MODEL_CACHE_DIR: z.string().min(1).default('./.cache/models'),
 
   EMBEDDER: z.enum(['use-lite', 'hf-onnx']).default('use-lite'),
@@ -65,6 +66,14 @@ const ConfigSchema = z.object({
   MAX_QUESTION_CHARS: int(16, 100_000).default(2000),
   MAX_K: int(1, 1000).default(50),
   JSON_TEXT_FIELD: z.string().min(1).default('text'),
+  MODEL_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
+
+  // Access control and limits (see README "Security")
+  AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
+  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(600),
+  RATE_LIMIT_BURST: int(1, 1_000_000).default(60),
+  MAX_JOBS_PER_WORKSPACE: int(1, 1000).default(2),
 
   // Audio and sequence models (VAD, Whisper speech-to-text, character-level LSTM/GRU)
   MAX_AUDIO_BYTES: int(1024, 1024 ** 3).default(20 * 1024 * 1024),
@@ -76,6 +85,13 @@ const ConfigSchema = z.object({
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3})$/i;
+
+/** AUTH=auto turns authentication on whenever the service listens beyond the loopback interface. */
+export function authEnabled(config: Pick<Config, 'AUTH' | 'HOST'>): boolean {
+  return config.AUTH === 'on' || (config.AUTH === 'auto' && !LOOPBACK.test(config.HOST));
+}
 
 /** Parses the environment once; every other module receives the frozen result. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -81,3 +81,34 @@ export class ConflictError extends AppError {
     super(message, 'conflict', 409);
   }
 }
+
+/** No API key, or one that is unknown or revoked (401). */
+export class UnauthenticatedError extends AppError {
+  constructor(message: string) {
+    super(message, 'unauthenticated', 401);
+  }
+}
+
+/** The API key is valid but does not grant this (403). */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, 'forbidden', 403);
+  }
+}
+
+/** Too many requests or jobs; the client may retry after `retryAfterSeconds` (429). */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, 'too_many_requests', 429);
+  }
+}
+
+/** A model or generator call took longer than its configured limit (504). */
+export class CallTimeoutError extends AppError {
+  constructor(message: string) {
+    super(message, 'timeout', 504);
+  }
+}

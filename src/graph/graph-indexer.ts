@@ -43,19 +43,19 @@ export class GraphIndexer {
     const signal = handle.signal;
     const progress: GraphProgress = { phase: 'extracting', chunksTotal: 0, chunksExtracted: 0, chunksNew: 0, reportsWritten: 0, reportsReused: 0 };
     const report = () => handle.progress?.({ ...progress });
-    const chunkIds = ws.docs.allChunkIds();
+    const chunkIds = await ws.docs.allChunkIds();
     const live = new Set(chunkIds);
-    const stored = new Set(ws.graph.extractedChunkIds(this.extractor.id));
-    ws.graph.dropExtractions([...stored].filter((id) => !live.has(id)));
+    const stored = new Set(await ws.graph.extractedChunkIds(this.extractor.id));
+    await ws.graph.dropExtractions([...stored].filter((id) => !live.has(id)));
     const missing = chunkIds.filter((id) => !stored.has(id));
     progress.chunksTotal = chunkIds.length;
     progress.chunksExtracted = chunkIds.length - missing.length;
     report();
     for (let i = 0; i < missing.length; i += EXTRACT_BATCH) {
       signal?.throwIfAborted();
-      const batch = ws.docs.getChunks(missing.slice(i, i + EXTRACT_BATCH));
+      const batch = await ws.docs.getChunks(missing.slice(i, i + EXTRACT_BATCH));
       const extractions = await this.extractor.extract(batch.map((c) => ({ chunkId: c.id, text: c.text })), signal);
-      ws.graph.putExtractions(this.extractor.id, batch.map((c, k) => ({ chunkId: c.id, extraction: extractions[k]! })));
+      await ws.graph.putExtractions(this.extractor.id, batch.map((c, k) => ({ chunkId: c.id, extraction: extractions[k]! })));
       progress.chunksExtracted += batch.length;
       progress.chunksNew += batch.length;
       report();
@@ -63,7 +63,7 @@ export class GraphIndexer {
 
     progress.phase = 'communities';
     report();
-    const rows = ws.graph.allExtractions(this.extractor.id).map((r) => ({ chunkId: r.chunkId, extraction: r.extraction as ChunkExtraction }));
+    const rows = (await ws.graph.allExtractions(this.extractor.id)).map((r) => ({ chunkId: r.chunkId, extraction: r.extraction as ChunkExtraction }));
     const resolved = resolveEntities(rows);
     const entities: GraphEntity[] = [...resolved.entities.values()]
       .map((e) => ({ id: e.key, name: e.name, type: e.type, forms: [...e.forms.keys()], descriptions: e.descriptions, chunkIds: [...e.chunkIds].sort((a, b) => a - b), mentions: e.mentions }))
@@ -75,7 +75,7 @@ export class GraphIndexer {
 
     progress.phase = 'reports';
     report();
-    const previous = this.previousReports(ws);
+    const previous = await this.previousReports(ws);
     const byId = new Map(entities.map((e) => [e.id, e]));
     const reported = communities.filter((c) => c.members.length >= MIN_REPORTED_COMMUNITY);
     const drafts: Array<Omit<CommunityReport, 'rating'> & { rating?: number; mentions: number }> = [];
@@ -93,7 +93,7 @@ export class GraphIndexer {
         continue;
       }
       const chunkSet = [...new Set(memberEntities.flatMap((e) => e.chunkIds))].slice(0, 200);
-      const chunks = new Map(ws.docs.getChunks(chunkSet).map((c) => [c.id, c]));
+      const chunks = new Map((await ws.docs.getChunks(chunkSet)).map((c) => [c.id, c]));
       const written = await this.reports.write({ community, entities: memberEntities, relations: inside, chunks }, signal);
       drafts.push({ ...written, ...(written.rating !== undefined ? { ratedBy: 'writer' as const } : {}), communityId: community.id, level: community.level, contentHash, vectorKey: sha256Hex(reportText(written)), mentions });
       progress.reportsWritten++;
@@ -108,25 +108,25 @@ export class GraphIndexer {
     const entityVectorKeys = Object.fromEntries([...entityTexts].map(([id, text]) => [id, sha256Hex(text)]));
     const texts = new Map<string, string>([...entityTexts.values()].map((t) => [sha256Hex(t), t]));
     for (const r of reports) texts.set(r.vectorKey, reportText(r));
-    const have = ws.graph.getTextVectors([...texts.keys()]);
+    const have = await ws.graph.getTextVectors([...texts.keys()]);
     const toEmbed = [...texts].filter(([key]) => !have.has(key));
     for (let i = 0; i < toEmbed.length; i += 256) {
       signal?.throwIfAborted();
       const slice = toEmbed.slice(i, i + 256);
       const { vectors } = await this.embedder.embed(slice.map(([, t]) => t), { signal, priority: 'batch' });
-      ws.graph.putTextVectors(slice.map(([key], k) => ({ key, vector: vectors[k]! })));
+      await ws.graph.putTextVectors(slice.map(([key], k) => ({ key, vector: vectors[k]! })));
     }
 
     const snapshot: GraphSnapshot = { version: 1, builtAt: new Date().toISOString(), extractor: this.extractor.id, chunks: chunkIds.length, entities, relations, communities, reports, entityVectorKeys };
-    ws.graph.putSnapshot(JSON.stringify(snapshot), [...texts.keys()]);
+    await ws.graph.putSnapshot(JSON.stringify(snapshot), [...texts.keys()]);
     progress.phase = 'done';
     report();
     return snapshot;
   }
 
   /** The last build's reports by community and content; the writer's own ratings are kept, size ratings are recomputed. */
-  private previousReports(ws: Workspace): Map<string, Omit<CommunityReport, 'rating'> & { rating?: number }> {
-    const json = ws.graph.getSnapshot();
+  private async previousReports(ws: Workspace): Promise<Map<string, Omit<CommunityReport, 'rating'> & { rating?: number }>> {
+    const json = await ws.graph.getSnapshot();
     if (!json) return new Map();
     const snapshot = JSON.parse(json) as GraphSnapshot;
     return new Map(snapshot.reports.map(({ rating, ratedBy, ...r }) => [`${r.communityId}\u0000${r.contentHash}`, ratedBy === 'writer' ? { ...r, rating, ratedBy } : r]));

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import type { Job, JobRegistry } from '../jobs/jobs.js';
 import type { Workspace } from '../store/workspace.js';
 import type { GraphIndexer } from './graph-indexer.js';
@@ -22,6 +22,7 @@ export class GraphService {
   private readonly loaded = new Map<string, { builtAt: string; graph: LoadedGraph }>();
   private readonly building = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   /** `autoUpdateMs`: after a write to a workspace that has a graph, update it this much later (0: never). */
   constructor(
@@ -35,12 +36,25 @@ export class GraphService {
    * been quiet for `autoUpdateMs` (a build already running is followed by another).
    */
   noteWrite(ws: Workspace): void {
-    if (this.autoUpdateMs <= 0 || !ws.graph.getSnapshot()) return;
+    if (this.autoUpdateMs <= 0) return;
+    ws.graph.getSnapshot().then(
+      (snapshot) => snapshot !== undefined && this.schedule(ws),
+      () => {}, // a store that cannot be read now: no update; the next write tries again
+    );
+  }
+
+  private schedule(ws: Workspace): void {
+    if (this.closed) return;
     clearTimeout(this.pending.get(ws.name));
     const timer = setTimeout(() => {
       this.pending.delete(ws.name);
-      if (this.building.has(ws.name)) return this.noteWrite(ws);
-      this.startBuild(ws);
+      if (this.building.has(ws.name)) return this.schedule(ws);
+      try {
+        this.startBuild(ws);
+      } catch (error) {
+        if (!(error instanceof TooManyRequestsError)) throw error;
+        this.schedule(ws); // the workspace's job slots are taken (an ingest is running): try again later
+      }
     }, this.autoUpdateMs);
     timer.unref();
     this.pending.set(ws.name, timer);
@@ -48,6 +62,7 @@ export class GraphService {
 
   /** Pending automatic updates are dropped (at shutdown). */
   close(): void {
+    this.closed = true;
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
   }
@@ -68,8 +83,8 @@ export class GraphService {
   }
 
   /** The workspace's built graph; 404 when it has none yet. */
-  load(ws: Workspace): LoadedGraph {
-    const json = ws.graph.getSnapshot();
+  async load(ws: Workspace): Promise<LoadedGraph> {
+    const json = await ws.graph.getSnapshot();
     if (!json) throw new NotFoundError(`workspace "${ws.name}" has no graph yet; build it with POST /v1/workspaces/${ws.name}/graph`);
     const builtAt = /"builtAt":"([^"]+)"/.exec(json)?.[1] ?? '';
     const cached = this.loaded.get(ws.name);
@@ -81,7 +96,7 @@ export class GraphService {
       adjacency.set(r.target, [...(adjacency.get(r.target) ?? []), r]);
     }
     const entityKeys = snapshot.entities.map((e) => snapshot.entityVectorKeys[e.id]!);
-    const vectors = ws.graph.getTextVectors([...entityKeys, ...snapshot.reports.map((r) => r.vectorKey)]);
+    const vectors = await ws.graph.getTextVectors([...entityKeys, ...snapshot.reports.map((r) => r.vectorKey)]);
     const graph: LoadedGraph = {
       snapshot,
       entities: new Map(snapshot.entities.map((e) => [e.id, e])),

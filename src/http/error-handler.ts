@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError } from '../core/errors.js';
+import { AppError, TooManyRequestsError, UnauthenticatedError } from '../core/errors.js';
 
 interface ErrorBody {
   error: string;
@@ -19,6 +19,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const send = (status: number, body: Omit<ErrorBody, 'requestId'>) => reply.status(status).send({ ...body, requestId });
   if (error instanceof AppError) {
     if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
+    if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer realm="api"');
     return send(error.statusCode, { error: error.code, message: error.message });
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -23,20 +23,20 @@ export class Metrics {
 
   constructor(workspaces: () => Workspaces | undefined) {
     collectDefaultMetrics({ register: this.registry });
-    const sizes = (pick: (ws: ReturnType<Workspaces['get']>) => number) =>
-      function (this: Gauge) {
+    const sizes = (pick: (ws: Awaited<ReturnType<Workspaces['get']>>) => Promise<number>) =>
+      async function (this: Gauge) {
         const all = workspaces();
         if (!all) return;
-        for (const name of all.list()) {
+        for (const name of await all.list()) {
           try {
-            this.set({ workspace: name }, pick(all.get(name)));
+            this.set({ workspace: name }, await pick(await all.get(name)));
           } catch {
             // a workspace that cannot be opened is reported by its own requests
           }
         }
       };
-    new Gauge({ name: 'index_vectors', help: 'Live vectors in the vector index', labelNames: ['workspace'], registers: [this.registry], collect: sizes((ws) => ws.vectors.size) });
-    new Gauge({ name: 'index_documents', help: 'Documents stored', labelNames: ['workspace'], registers: [this.registry], collect: sizes((ws) => ws.docs.counts().documents) });
-    new Gauge({ name: 'index_chunks', help: 'Chunks stored', labelNames: ['workspace'], registers: [this.registry], collect: sizes((ws) => ws.docs.counts().chunks) });
+    new Gauge({ name: 'index_vectors', help: 'Live vectors in the vector index', labelNames: ['workspace'], registers: [this.registry], collect: sizes((ws) => ws.vectors.count()) });
+    new Gauge({ name: 'index_documents', help: 'Documents stored', labelNames: ['workspace'], registers: [this.registry], collect: sizes(async (ws) => (await ws.docs.counts()).documents) });
+    new Gauge({ name: 'index_chunks', help: 'Chunks stored', labelNames: ['workspace'], registers: [this.registry], collect: sizes(async (ws) => (await ws.docs.counts()).chunks) });
   }
 }

@@ -93,7 +93,7 @@ export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: F
     }
     enqueue(g + 2);
     try {
-      const results = ingestor.write(ws, current.batch);
+      const results = await ingestor.write(ws, current.batch);
       handle.update((p) => {
         results.forEach((r, k) => {
           if ('error' in r) p.errors.push({ file: current.inputs[k]!.name, error: r.error.message });

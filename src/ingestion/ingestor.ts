@@ -76,14 +76,15 @@ export class Ingestor {
    * runtime's threads, so a caller may write the previous batch meanwhile (see ingestFolder).
    */
   async embed(ws: Workspace, inputs: IngestInput[], options: { signal?: AbortSignal; allOrNothing?: boolean } = {}): Promise<EmbeddedBatch> {
-    const items: Array<Prepared | IngestResult | IngestFailure> = inputs.map((input) => {
+    const items: Array<Prepared | IngestResult | IngestFailure> = [];
+    for (const input of inputs) {
       try {
-        return this.prepare(ws, input);
+        items.push(await this.prepare(ws, input));
       } catch (error) {
-        if (error instanceof AppError && !options.allOrNothing) return { error };
-        throw error;
+        if (error instanceof AppError && !options.allOrNothing) items.push({ error });
+        else throw error;
       }
-    });
+    }
     const pending = items.filter((p): p is Prepared => 'pieces' in p);
     const { vectors, truncated } = await this.embedder.embed(
       pending.flatMap((p) => p.pieces.map((c) => c.text)),
@@ -94,7 +95,7 @@ export class Ingestor {
   }
 
   /** Second stage: the embedded documents written in one transaction; results in input order. */
-  write(ws: Workspace, batch: EmbeddedBatch): Array<IngestResult | IngestFailure> {
+  async write(ws: Workspace, batch: EmbeddedBatch): Promise<Array<IngestResult | IngestFailure>> {
     let offset = 0;
     const placed = batch.items.map((item) => {
       if (!('pieces' in item)) return item;
@@ -105,13 +106,13 @@ export class Ingestor {
       return { doc, cut };
     });
     const docs = placed.flatMap((p) => ('doc' in p ? [p.doc] : []));
-    const outcomes = ws.putMany(docs);
+    const outcomes = await ws.putMany(docs);
     let written = 0;
     return placed.map((p) => ('doc' in p ? { id: p.doc.id, status: outcomes[written++]!.status, chunks: p.doc.chunks.length, truncatedChunks: p.cut } : p));
   }
 
   /** Validates one input, and chunks it unless the same content is already stored. */
-  private prepare(ws: Workspace, input: IngestInput): Prepared | IngestResult {
+  private async prepare(ws: Workspace, input: IngestInput): Promise<Prepared | IngestResult> {
     const text = input.text;
     if (text.trim().length === 0) throw new InvalidInputError('the document has no text: send non-empty "text" (or a file that contains text)');
     const id = input.id ?? contentId(text);
@@ -119,7 +120,10 @@ export class Ingestor {
     const title = input.title ?? null;
     const metadata = input.metadata ?? {};
     const contentHash = sha256Hex(title ?? '', text, JSON.stringify(metadata));
-    if (ws.docs.hasContent(id, contentHash)) return { id, status: 'unchanged', chunks: ws.docs.getDocument(id)!.chunkCount, truncatedChunks: 0 };
+    if (await ws.docs.hasContent(id, contentHash)) {
+      const stored = await ws.docs.getDocument(id);
+      if (stored) return { id, status: 'unchanged', chunks: stored.chunkCount, truncatedChunks: 0 };
+    }
     const sections = input.sections ?? [{ start: 0, end: text.length, page: null }];
     const pieces = chunkText(text, sections, this.chunking, (s) => this.embedder.countTokens(s));
     if (pieces.length === 0) throw new InvalidInputError('the document has no text that can be indexed');

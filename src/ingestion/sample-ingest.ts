@@ -6,11 +6,11 @@ import { DEFAULT_GLOB, ingestFolder } from './folder-ingest.js';
  * On start, an empty default workspace gets the sample texts of CORPORA_DIR, as an ordinary
  * ingest job; /ready reports ready once it has finished.
  */
-export function startSampleIngest(services: Services): void {
+export async function startSampleIngest(services: Services): Promise<void> {
   const { config, readiness, workspaces, jobs } = services;
   if (readiness.sampleIngest !== 'pending') return;
-  const ws = workspaces.get(DEFAULT_WORKSPACE, { create: true });
-  if (ws.docs.counts().documents > 0) {
+  const ws = await workspaces.get(DEFAULT_WORKSPACE, { create: true });
+  if ((await ws.docs.counts()).documents > 0) {
     readiness.sampleIngest = 'skipped';
     return;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { AppError, NotFoundError } from '../core/errors.js';
+import { AppError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -45,11 +45,19 @@ export class JobRegistry {
   private readonly events = new EventEmitter();
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    /** Jobs that may be queued or running at once in one workspace; more get a 429. */
+    private readonly maxPerWorkspace = Number.POSITIVE_INFINITY,
+  ) {
     this.events.setMaxListeners(0);
   }
 
   start(kind: string, workspace: string, body: (handle: JobHandle) => Promise<void>): Job {
+    const active = [...this.jobs.values()].filter((j) => j.workspace === workspace && !FINISHED.includes(j.state)).length;
+    if (active >= this.maxPerWorkspace) {
+      throw new TooManyRequestsError(`workspace "${workspace}" already has ${active} jobs queued or running (at most ${this.maxPerWorkspace}, MAX_JOBS_PER_WORKSPACE); retry when one has finished`, 5);
+    }
     const job: Job = {
       id: randomUUID(),
       kind,
@@ -89,6 +97,10 @@ export class JobRegistry {
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return job;
+  }
+
+  find(id: string): Job | undefined {
+    return this.jobs.get(id);
   }
 
   get(id: string): Job {

@@ -52,8 +52,13 @@ export class OpenAiGenerator implements Generator {
   }
 }
 
+/**
+ * Passages as numbered one-line quotes: line breaks inside a title or a passage become spaces,
+ * so document text cannot start a line that looks like another passage, the question, or a role.
+ */
 export function formatPassages(passages: Passage[]): string {
-  return passages.map((p) => `[${p.ref}]${p.title ? ` ${p.title}:` : ''} ${p.chunk.text.replace(/\s+/g, ' ').trim()}`).join('\n\n');
+  const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+  return passages.map((p) => `[${p.ref}]${p.title ? ` ${oneLine(p.title)}:` : ''} ${oneLine(p.chunk.text)}`).join('\n\n');
 }
 
 /** Splits an answer into sentences and attaches the passages each one cites as [n]. */

@@ -16,7 +16,7 @@ export class ClassicRagMode implements RagMode {
   ) {}
 
   async run(request: QueryRequest, context: ModeContext): Promise<QueryResult> {
-    const ws = this.workspaces.get(request.workspace);
+    const ws = await this.workspaces.get(request.workspace);
     const t0 = performance.now();
     const hits = await this.retriever.search(ws, request.question, request.k, request.retriever, context.signal);
     const t1 = performance.now();

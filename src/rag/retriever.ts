@@ -40,7 +40,7 @@ export class Retriever {
 
   async search(ws: Workspace, query: string, k: number, retriever: RetrieverName, signal?: AbortSignal): Promise<RetrievedChunk[]> {
     let ranked: ScoredId[];
-    if (retriever === 'lexical') ranked = ws.lexical.search(query, k);
+    if (retriever === 'lexical') ranked = await ws.lexical.search(query, k);
     else {
       // Hybrid fuses two deep lists; their depth already gives HNSW room, so no extra candidates.
       const depth = retriever === 'dense' ? k : Math.max(k * this.options.candidateFactor, this.options.minCandidates);
@@ -49,8 +49,9 @@ export class Retriever {
       else {
         // BM25 runs here while the model embeds the query on its worker thread; one turn of the
         // event loop first, so that the embedding request is posted before this thread is busy.
+        pendingDense.catch(() => {}); // awaited below; a failure meanwhile is not unhandled
         await new Promise((resolve) => setImmediate(resolve));
-        const lexical = ws.lexical.search(query, depth);
+        const lexical = await ws.lexical.search(query, depth);
         const dense = await pendingDense;
         const fused = this.options.fusion === 'rrf' ? reciprocalRankFusion([dense, lexical], this.options.rrfK) : relativeScoreFusion(dense, lexical, this.options.denseWeight);
         ranked = fused.slice(0, k);
@@ -62,8 +63,8 @@ export class Retriever {
   /** Exact inner-product ranking of the HNSW candidates. */
   async dense(ws: Workspace, query: string, k: number, signal?: AbortSignal, candidateFactor = this.options.candidateFactor): Promise<ScoredId[]> {
     const [q] = (await this.embedder.embed([query], { signal, priority: 'interactive' })).vectors;
-    const candidates = ws.vectors.search(q!, Math.max(k * candidateFactor, this.options.minCandidates));
-    const stored = ws.docs.getVectors(candidates.map((c) => c.id));
+    const candidates = await ws.vectors.search(q!, Math.max(k * candidateFactor, this.options.minCandidates));
+    const stored = await ws.docs.getVectors(candidates.map((c) => c.id));
     return candidates
       .flatMap((c) => {
         const v = stored.get(c.id);
@@ -73,16 +74,21 @@ export class Retriever {
       .slice(0, k);
   }
 
-  private hydrate(ws: Workspace, ranked: ScoredId[]): RetrievedChunk[] {
-    const chunks = new Map(ws.docs.getChunks(ranked.map((r) => r.id)).map((c) => [c.id, c]));
-    const titles = new Map<string, string | null>();
+  private async hydrate(ws: Workspace, ranked: ScoredId[]): Promise<RetrievedChunk[]> {
+    const chunks = new Map((await ws.docs.getChunks(ranked.map((r) => r.id))).map((c) => [c.id, c]));
+    const titles = await documentTitles(ws, [...chunks.values()].map((c) => c.docId));
     return ranked.flatMap((r) => {
       const chunk = chunks.get(r.id);
-      if (!chunk) return [];
-      if (!titles.has(chunk.docId)) titles.set(chunk.docId, ws.docs.getDocument(chunk.docId)?.title ?? null);
-      return [{ chunk, title: titles.get(chunk.docId)!, score: r.score }];
+      return chunk ? [{ chunk, title: titles.get(chunk.docId) ?? null, score: r.score }] : [];
     });
   }
+}
+
+/** The titles of the documents `docIds` (each read once). */
+export async function documentTitles(ws: Workspace, docIds: Iterable<string>): Promise<Map<string, string | null>> {
+  const unique = [...new Set(docIds)];
+  const docs = await Promise.all(unique.map((id) => ws.docs.getDocument(id)));
+  return new Map(unique.map((id, i) => [id, docs[i]?.title ?? null]));
 }
 
 /** Σ 1 / (k + rank) over the rankings an id appears in (Cormack et al., 2009). */

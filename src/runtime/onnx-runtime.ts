@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { AbortedError, ModelFileError } from '../core/errors.js';
+import { AbortedError, CallTimeoutError, ModelFileError } from '../core/errors.js';
 import { Limiter } from '../core/limiter.js';
 import type { Priority } from '../core/limiter.js';
 import type { Logger } from '../core/logger.js';
@@ -54,6 +54,10 @@ export interface RuntimeOptions {
   interOpThreads: number;
   /** Inferences of one model that may run at once; more wait in a queue. */
   concurrencyPerModel: number;
+  /** Longest one inference may run before its caller gets a CallTimeoutError; 0 for no limit. */
+  runTimeoutMs?: number;
+  /** While queries keep coming, batch work leaves one worker free for them (see Limiter). */
+  reserveForInteractiveMs?: number;
   logger: Logger;
   /** Overrides what the installed binary reports (tests use it to simulate a GPU host). */
   probe?: ProviderProbe;
@@ -122,7 +126,7 @@ export class OnnxRuntime {
       throw failed.reason;
     }
     this.options.logger.info({ model: id, providers, workers: ok.length }, 'model session ready');
-    return new PooledSession(id, providers[0]!, ok[0]!.inputNames, ok[0]!.outputNames, ok.map((s) => s.worker));
+    return new PooledSession(id, providers[0]!, ok[0]!.inputNames, ok[0]!.outputNames, ok.map((s) => s.worker), this.options.runTimeoutMs ?? 0, this.options.reserveForInteractiveMs ?? 0);
   }
 
   private warnOnce(message: string): void {
@@ -205,21 +209,33 @@ class PooledSession implements ModelSession {
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
     private readonly workers: SessionWorker[],
+    private readonly timeoutMs: number,
+    reserveForInteractiveMs: number,
   ) {
     this.idle = [...workers];
-    this.limiter = new Limiter(workers.length);
+    this.limiter = new Limiter(workers.length, { reserveForInteractiveMs });
   }
 
+  /**
+   * Runs on an idle worker. The time limit counts from the start of the inference (not the wait
+   * in the queue): past it the caller gets a CallTimeoutError, while the worker finishes the
+   * inference it cannot interrupt and only then takes the next one.
+   */
   run(feeds: Record<string, HostTensor>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
-    return this.limiter.run(async () => {
-      if (options.signal?.aborted) throw new AbortedError();
-      const worker = this.idle.pop()!;
-      try {
-        return await worker.run(feeds);
-      } finally {
-        this.idle.push(worker);
-      }
-    }, options);
+    return new Promise((resolve, reject) => {
+      const work = this.limiter.run(async () => {
+        if (options.signal?.aborted) throw new AbortedError();
+        const worker = this.idle.pop()!;
+        const timer = this.timeoutMs > 0 ? setTimeout(() => reject(new CallTimeoutError(`model ${this.id} did not finish within ${this.timeoutMs} ms (MODEL_TIMEOUT_MS)`)), this.timeoutMs) : undefined;
+        try {
+          return await worker.run(feeds);
+        } finally {
+          clearTimeout(timer);
+          this.idle.push(worker);
+        }
+      }, options);
+      work.then(resolve, reject);
+    });
   }
 
   async release(): Promise<void> {

@@ -25,17 +25,17 @@ export class EmbeddedStorage implements StorageBackend {
     mkdirSync(this.root, { recursive: true });
   }
 
-  exists(workspace: string): boolean {
+  async exists(workspace: string): Promise<boolean> {
     return existsSync(join(this.root, workspace, 'store.sqlite'));
   }
 
-  list(): string[] {
+  async list(): Promise<string[]> {
     return readdirSync(this.root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(this.root, d.name, 'store.sqlite')))
       .map((d) => d.name);
   }
 
-  open(workspace: string): WorkspaceParts {
+  async open(workspace: string): Promise<WorkspaceParts> {
     const folder = join(this.root, workspace);
     mkdirSync(folder, { recursive: true });
     const docs = new SqliteDocStore(join(folder, 'store.sqlite'));
@@ -45,7 +45,7 @@ export class EmbeddedStorage implements StorageBackend {
       lexical: new Fts5LexicalIndex(docs.db),
       vectors,
       graph: new SqliteGraphStore(docs.db),
-      rebuildVectors: () => vectors.rebuild(docs.scanVectors(1024), docs.counts().chunks),
+      rebuildVectors: async () => vectors.rebuild(docs.scanVectors(1024), (await docs.counts()).chunks),
       deletedFraction: () => vectors.deletedFraction,
     };
   }

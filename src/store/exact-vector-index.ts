@@ -9,26 +9,26 @@ export class ExactVectorIndex implements VectorIndex {
 
   constructor(readonly dim: number) {}
 
-  get size(): number {
+  async count(): Promise<number> {
     return this.vectors.size;
   }
 
-  add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
+  async add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
     for (const { id, vector } of items) {
       if (vector.length !== this.dim) throw new RangeError(`vector ${id} has ${vector.length} dimensions, the index has ${this.dim}`);
       this.vectors.set(id, vector);
     }
   }
 
-  remove(ids: readonly number[]): void {
+  async remove(ids: readonly number[]): Promise<void> {
     for (const id of ids) this.vectors.delete(id);
   }
 
-  search(query: Float32Array, k: number): ScoredId[] {
+  async search(query: Float32Array, k: number): Promise<ScoredId[]> {
     return topByInnerProduct(query, this.vectors, k);
   }
 
-  ids(): number[] {
+  async ids(): Promise<number[]> {
     return [...this.vectors.keys()];
   }
 

@@ -1,6 +1,7 @@
 /**
- * The storage seams. The embedded backend (SQLite + FTS5 + hnswlib) and any later one
- * (PostgreSQL + pgvector) implement these and pass the contract suites in tests/unit/store/.
+ * The storage seams. The embedded backend (SQLite + FTS5 + hnswlib) and the PostgreSQL +
+ * pgvector one implement these and pass the contract suites in tests/unit/store/. Every
+ * method is asynchronous: the embedded backend answers at once, a database over the wire does not.
  */
 
 export interface DocumentRecord {
@@ -58,28 +59,28 @@ export interface Page<T> {
 /** Documents, their text and chunks, and the chunks' vectors: the source of truth of a workspace. */
 export interface DocStore {
   /** Writes a document whole in one transaction, replacing an older version with the same id. */
-  putDocument(doc: NewDocument): PutOutcome;
+  putDocument(doc: NewDocument): Promise<PutOutcome>;
   /** Writes several documents in one transaction (all or none), in order. */
-  putDocuments(docs: readonly NewDocument[]): PutOutcome[];
+  putDocuments(docs: readonly NewDocument[]): Promise<PutOutcome[]>;
   /** Whether a document with this id and content hash is already stored (so the work can be skipped). */
-  hasContent(id: string, contentHash: string): boolean;
-  getDocument(id: string): DocumentRecord | undefined;
-  getDocumentText(id: string): string | undefined;
-  listDocuments(limit: number, offset: number): Page<DocumentRecord>;
+  hasContent(id: string, contentHash: string): Promise<boolean>;
+  getDocument(id: string): Promise<DocumentRecord | undefined>;
+  getDocumentText(id: string): Promise<string | undefined>;
+  listDocuments(limit: number, offset: number): Promise<Page<DocumentRecord>>;
   /** Removes a document with its chunks, vectors and lexical entries; returns the removed chunk ids. */
-  deleteDocument(id: string): number[] | undefined;
-  getChunks(ids: readonly number[]): ChunkRecord[];
-  chunksOf(docId: string): ChunkRecord[];
-  getVectors(ids: readonly number[]): Map<number, Float32Array>;
+  deleteDocument(id: string): Promise<number[] | undefined>;
+  getChunks(ids: readonly number[]): Promise<ChunkRecord[]>;
+  chunksOf(docId: string): Promise<ChunkRecord[]>;
+  getVectors(ids: readonly number[]): Promise<Map<number, Float32Array>>;
   /** Every chunk id, for reconciling the vector index at start-up. */
-  allChunkIds(): number[];
+  allChunkIds(): Promise<number[]>;
   /** All (id, vector) pairs in batches, for rebuilding the vector index. */
-  scanVectors(batchSize: number): Iterable<Array<{ id: number; vector: Float32Array }>>;
-  counts(): { documents: number; chunks: number };
+  scanVectors(batchSize: number): AsyncIterable<Array<{ id: number; vector: Float32Array }>>;
+  counts(): Promise<{ documents: number; chunks: number }>;
   /** Small facts about the workspace (which embedder built it). */
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
-  close(): void;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface ScoredId {
@@ -89,20 +90,20 @@ export interface ScoredId {
 
 /** Full-text search over chunk text (BM25 or a BM25-like ranking), higher scores first. */
 export interface LexicalIndex {
-  search(query: string, k: number): ScoredId[];
+  search(query: string, k: number): Promise<ScoredId[]>;
 }
 
 /** Approximate nearest neighbours by inner product over chunk vectors. */
 export interface VectorIndex {
   readonly dim: number;
-  /** Live (not deleted) vectors. */
-  readonly size: number;
-  add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void;
-  remove(ids: readonly number[]): void;
+  /** How many live (not deleted) vectors it holds. */
+  count(): Promise<number>;
+  add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void>;
+  remove(ids: readonly number[]): Promise<void>;
   /** The ids of the `k` highest inner products with `query` (approximately), best first. */
-  search(query: Float32Array, k: number): ScoredId[];
+  search(query: Float32Array, k: number): Promise<ScoredId[]>;
   /** Ids the index holds as live; used to reconcile it with the DocStore. */
-  ids(): number[];
+  ids(): Promise<number[]>;
   /** Makes the current state durable. */
   persist(): Promise<void>;
   close(): Promise<void>;
@@ -120,14 +121,14 @@ export interface StoredExtraction {
  * reports) as one snapshot, replaced atomically.
  */
 export interface GraphStore {
-  extractedChunkIds(extractor: string): number[];
-  putExtractions(extractor: string, rows: readonly StoredExtraction[]): void;
-  dropExtractions(chunkIds: readonly number[]): void;
-  allExtractions(extractor: string): StoredExtraction[];
-  getSnapshot(): string | undefined;
+  extractedChunkIds(extractor: string): Promise<number[]>;
+  putExtractions(extractor: string, rows: readonly StoredExtraction[]): Promise<void>;
+  dropExtractions(chunkIds: readonly number[]): Promise<void>;
+  allExtractions(extractor: string): Promise<StoredExtraction[]>;
+  getSnapshot(): Promise<string | undefined>;
   /** Replaces the snapshot and keeps only the vectors it uses, in one transaction. */
-  putSnapshot(json: string, vectorKeys: readonly string[]): void;
+  putSnapshot(json: string, vectorKeys: readonly string[]): Promise<void>;
   /** Embeddings of graph texts (entity descriptions, reports), by a hash of the text. */
-  getTextVectors(keys: readonly string[]): Map<string, Float32Array>;
-  putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): void;
+  getTextVectors(keys: readonly string[]): Promise<Map<string, Float32Array>>;
+  putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void>;
 }

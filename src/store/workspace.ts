@@ -7,8 +7,14 @@ export interface WorkspaceParts {
   lexical: LexicalIndex;
   vectors: VectorIndex;
   graph: GraphStore;
+  /**
+   * The store maintains the vector index itself, in the same transaction as the chunks (a
+   * database index over the stored vectors): the workspace then neither adds, removes nor
+   * reconciles vectors. Absent or false: the index is separate derived data (hnswlib).
+   */
+  storeIndexesVectors?: boolean;
   /** Rebuilds the vector index from the store (compaction); absent where the backend needs none. */
-  rebuildVectors?: () => void;
+  rebuildVectors?: () => Promise<void>;
   /** Share of the vector index taken by deleted entries. */
   deletedFraction?: () => number;
 }
@@ -18,11 +24,13 @@ const COMPACT_WHEN_DELETED = 0.3;
 
 /**
  * One workspace: its store, lexical index and vector index, kept in step. The store is the
- * truth and is written first, in one transaction; the vector index follows and is brought
- * back in line with the store whenever the workspace is opened.
+ * truth and is written first, in one transaction; a separate vector index follows and is
+ * brought back in line with the store whenever the workspace is opened. Writes to a separate
+ * index are serialised per workspace, so that the index sees them in the store's order.
  */
 export class Workspace {
   private persistTimer: NodeJS.Timeout | undefined;
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -48,58 +56,83 @@ export class Workspace {
   }
 
   /** Makes the vector index hold exactly the store's chunks. */
-  reconcile(): { added: number; removed: number } {
-    const stored = new Set(this.docs.allChunkIds());
-    const indexed = new Set(this.vectors.ids());
-    const stale = [...indexed].filter((id) => !stored.has(id));
-    const missing = [...stored].filter((id) => !indexed.has(id));
-    this.vectors.remove(stale);
-    for (let i = 0; i < missing.length; i += 512) {
-      const ids = missing.slice(i, i + 512);
-      const vectors = this.docs.getVectors(ids);
-      this.vectors.add(ids.map((id) => ({ id, vector: vectors.get(id)! })));
-    }
-    if (stale.length || missing.length) {
-      this.logger.info({ workspace: this.name, added: missing.length, removed: stale.length }, 'vector index reconciled with the store');
-      this.schedulePersist();
-    }
-    return { added: missing.length, removed: stale.length };
+  async reconcile(): Promise<{ added: number; removed: number }> {
+    if (this.parts.storeIndexesVectors) return { added: 0, removed: 0 };
+    return this.serial(async () => {
+      const stored = new Set(await this.docs.allChunkIds());
+      const indexed = new Set(await this.vectors.ids());
+      const stale = [...indexed].filter((id) => !stored.has(id));
+      const missing = [...stored].filter((id) => !indexed.has(id));
+      await this.vectors.remove(stale);
+      for (let i = 0; i < missing.length; i += 512) {
+        const ids = missing.slice(i, i + 512);
+        const vectors = await this.docs.getVectors(ids);
+        await this.vectors.add(ids.map((id) => ({ id, vector: vectors.get(id)! })));
+      }
+      if (stale.length || missing.length) {
+        this.logger.info({ workspace: this.name, added: missing.length, removed: stale.length }, 'vector index reconciled with the store');
+        this.schedulePersist();
+      }
+      return { added: missing.length, removed: stale.length };
+    });
   }
 
-  put(doc: NewDocument): PutOutcome {
-    return this.putMany([doc])[0]!;
+  async put(doc: NewDocument): Promise<PutOutcome> {
+    return (await this.putMany([doc]))[0]!;
   }
 
   /** Writes documents in one store transaction, then brings the vector index along. */
-  putMany(docs: readonly NewDocument[]): PutOutcome[] {
+  async putMany(docs: readonly NewDocument[]): Promise<PutOutcome[]> {
     if (docs.length === 0) return [];
-    const outcomes = this.docs.putDocuments(docs);
-    outcomes.forEach((outcome, d) => {
-      if (outcome.status === 'unchanged') return;
-      this.vectors.remove(outcome.removedChunkIds);
-      this.vectors.add(outcome.addedChunkIds.map((id, i) => ({ id, vector: docs[d]!.chunks[i]!.vector })));
+    if (this.parts.storeIndexesVectors) {
+      const outcomes = await this.docs.putDocuments(docs);
+      if (outcomes.some((o) => o.status !== 'unchanged')) this.written(this);
+      return outcomes;
+    }
+    return this.serial(async () => {
+      const outcomes = await this.docs.putDocuments(docs);
+      for (const [d, outcome] of outcomes.entries()) {
+        if (outcome.status === 'unchanged') continue;
+        await this.vectors.remove(outcome.removedChunkIds);
+        await this.vectors.add(outcome.addedChunkIds.map((id, i) => ({ id, vector: docs[d]!.chunks[i]!.vector })));
+      }
+      if (outcomes.some((o) => o.status !== 'unchanged')) await this.afterWrite();
+      return outcomes;
     });
-    if (outcomes.some((o) => o.status !== 'unchanged')) this.afterWrite();
-    return outcomes;
   }
 
-  delete(id: string): boolean {
-    const removed = this.docs.deleteDocument(id);
-    if (!removed) return false;
-    this.vectors.remove(removed);
-    this.afterWrite();
-    return true;
+  async delete(id: string): Promise<boolean> {
+    if (this.parts.storeIndexesVectors) {
+      const removed = await this.docs.deleteDocument(id);
+      if (removed) this.written(this);
+      return removed !== undefined;
+    }
+    return this.serial(async () => {
+      const removed = await this.docs.deleteDocument(id);
+      if (!removed) return false;
+      await this.vectors.remove(removed);
+      await this.afterWrite();
+      return true;
+    });
   }
 
   async close(): Promise<void> {
     clearTimeout(this.persistTimer);
+    await this.writes;
     await this.vectors.close();
-    this.docs.close();
+    await this.docs.close();
   }
 
-  private afterWrite(): void {
+  /** Runs `task` after the workspace's earlier writes have finished. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(task, task);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async afterWrite(): Promise<void> {
     if (this.parts.rebuildVectors && (this.parts.deletedFraction?.() ?? 0) > COMPACT_WHEN_DELETED) {
-      this.parts.rebuildVectors();
+      await this.parts.rebuildVectors();
       this.logger.info({ workspace: this.name }, 'vector index compacted');
     }
     this.schedulePersist();

@@ -99,3 +99,27 @@ describe('POST /v1/audio/transcribe with a FAKE Whisper export (scripted decoder
     expect(res.json().message).toMatch(/knows: en, fr, de/);
   });
 });
+
+describe('POST /v1/audio/transcribe with authentication on', () => {
+  const ADMIN = 'admin-key-for-audio-tests-0123456789';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp({ WHISPER_MODEL: writeFakeWhisper(tempDir('fake-whisper')), AUTH: 'on', ADMIN_API_KEY: ADMIN });
+  });
+  afterAll(() => t.app.close());
+
+  it('stores a transcript only in a workspace the key may write to', async () => {
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const alpha = (await t.app.inject({ method: 'POST', url: '/v1/keys', headers: as(ADMIN), payload: { name: 'alpha', scopes: { alpha: 'write' } } })).json().key as string;
+    const upload = (workspace: string) => {
+      const body = multipartUpload({ workspace }, { name: 'memo.wav', content: speechWav().bytes });
+      return t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', payload: body.payload, headers: { ...body.headers, ...as(alpha) } });
+    };
+    const denied = await upload('beta');
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().message).toMatch(/no write access to workspace "beta"/);
+    expect((await upload('alpha')).statusCode).toBe(201);
+    const noKey = await t.app.inject({ method: 'POST', url: '/v1/audio/vad', ...multipartUpload({}, { name: 'memo.wav', content: speechWav().bytes }) });
+    expect(noKey.statusCode).toBe(401);
+  });
+});

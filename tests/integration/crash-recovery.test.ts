@@ -3,8 +3,8 @@
  * whole, nothing is half-written, and the vector index matches the store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../support/server-process.js';
-import type { ServerProcess } from '../support/server-process.js';
+import { startServer } from '../../scripts/lib/server-process.js';
+import type { ServerProcess } from '../../scripts/lib/server-process.js';
 import { tempDir } from '../support/runtime.js';
 
 let server: ServerProcess | undefined;

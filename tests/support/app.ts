@@ -35,10 +35,10 @@ export async function testApp(env: Record<string, string> = {}, overrides: AppOv
 }
 
 /** Polls a job until it finishes. */
-export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json() as Record<string, unknown>;
+    const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers })).json() as Record<string, unknown>;
     if (['succeeded', 'failed', 'cancelled'].includes(job.state as string)) return job;
     if (Date.now() > until) throw new Error(`job ${id} did not finish: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 50));

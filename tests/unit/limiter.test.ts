@@ -55,6 +55,36 @@ describe('Limiter', () => {
     expect(limiter.pending).toBe(0);
   });
 
+  it('keeps one slot free for queries while they keep coming, and gives it back to batch work when they stop', async () => {
+    const limiter = new Limiter(2, { reserveForInteractiveMs: 80 });
+    await limiter.run(async () => {}, { priority: 'interactive' }); // a query just ran
+    const gates = [deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const batches = gates.map((g, i) => limiter.run(async () => (started.push(i), g.promise), { priority: 'batch' }));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(started).toEqual([0]); // the second slot is held for queries
+    const query = limiter.run(async () => 'answered', { priority: 'interactive' });
+    expect(await query).toBe('answered'); // it did not wait behind the batches
+    await new Promise((r) => setTimeout(r, 150)); // queries have stopped: batch work takes both slots
+    expect(started).toEqual([0, 1]);
+    gates.forEach((g) => g.resolve());
+    await Promise.all(batches);
+    expect(started).toEqual([0, 1, 2]);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('without a reservation, batch work takes every free slot at once', async () => {
+    const limiter = new Limiter(2);
+    await limiter.run(async () => {}, { priority: 'interactive' });
+    const gate = deferred();
+    let started = 0;
+    const batches = [1, 2].map(() => limiter.run(async () => (started++, gate.promise), { priority: 'batch' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toBe(2);
+    gate.resolve();
+    await Promise.all(batches);
+  });
+
   it('rejects a non-positive concurrency', () => {
     expect(() => new Limiter(0)).toThrow(/positive integer/);
   });

@@ -46,11 +46,11 @@ describe('dense retrieval', () => {
     const vectors = randomUnitVectors(300, 16, 21);
     const queries = randomUnitVectors(20, 16, 22);
     const table = new Map<string, Float32Array>([...vectors.map((v, i) => [`doc ${i}`, v] as const), ...queries.map((q, i) => [`query ${i}`, q] as const)]);
-    const workspaces = new Workspaces(new EmbeddedStorage(tempDir('dense'), 16, { m: 8, efConstruction: 50, efSearch: 16 }), silentLogger);
-    const ws = workspaces.get('w', { create: true });
-    vectors.forEach((vector, i) => ws.put({ id: `d${i}`, title: null, source: null, mime: 'text/plain', contentHash: `h${i}`, metadata: {}, text: `doc ${i}`, chunks: [{ text: `doc ${i}`, start: 0, end: 5, page: null, tokenCount: 2, vector }] }));
+    const workspaces = await Workspaces.create(new EmbeddedStorage(tempDir('dense'), 16, { m: 8, efConstruction: 50, efSearch: 16 }), silentLogger);
+    const ws = await workspaces.get('w', { create: true });
+    for (const [i, vector] of vectors.entries()) await ws.put({ id: `d${i}`, title: null, source: null, mime: 'text/plain', contentHash: `h${i}`, metadata: {}, text: `doc ${i}`, chunks: [{ text: `doc ${i}`, start: 0, end: 5, page: null, tokenCount: 2, vector }] });
     const retriever = new Retriever(new FakeEmbedder(table), { candidateFactor: 4, minCandidates: 50, fusion: 'rrf', denseWeight: 0.5, rrfK: 60 });
-    const stored = ws.docs.getVectors(ws.docs.allChunkIds());
+    const stored = await ws.docs.getVectors(await ws.docs.allChunkIds());
     for (let i = 0; i < queries.length; i++) {
       const got = await retriever.dense(ws, `query ${i}`, 10);
       const expected = topByInnerProduct(queries[i]!, stored, 10);

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CallTimeoutError } from '../../src/core/errors.js';
 import { OnnxGraphBuilder } from '../../src/models/onnx/graph-builder.js';
 import { chooseProviders, parseDevice } from '../../src/runtime/devices.js';
 import type { ProviderProbe } from '../../src/runtime/devices.js';
@@ -103,6 +104,30 @@ describe('sessions', () => {
     clearInterval(timer);
     expect(elapsed).toBeGreaterThan(20);
     expect(ticks).toBeGreaterThan(elapsed / 20); // a blocked loop would tick about once
+    await runtime.close();
+  });
+
+  it('gives up on an inference past MODEL_TIMEOUT_MS, and the worker takes the next one once it is free', async () => {
+    const runtime = testRuntime({ runTimeoutMs: 50 });
+    // Forty chained square MatMuls: slow at 512×512, instant at 2×2.
+    const b = new OnnxGraphBuilder('chain');
+    const x = b.input('x', 'float32', ['n', 'n']);
+    let y = x;
+    for (let i = 0; i < 40; i++) y = b.op('MatMul', [y, x]);
+    b.op('Identity', [y], {}, 'out');
+    b.output('out', 'float32', ['n', 'n']);
+    const session = await runtime.load('chain', b.toBytes());
+    const big = { x: { type: 'float32' as const, data: new Float32Array(512 * 512), dims: [512, 512] } };
+    const outcomes = await Promise.allSettled([session.run(big), session.run(big)]);
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      expect((o as PromiseRejectedResult).reason).toBeInstanceOf(CallTimeoutError);
+      expect(String((o as PromiseRejectedResult).reason.message)).toMatch(/chain did not finish within 50 ms \(MODEL_TIMEOUT_MS\)/);
+    }
+    // The one worker finishes what it could not interrupt, then serves the next call.
+    const identity = Float32Array.from([1, 0, 0, 1]);
+    const out = await session.run({ x: { type: 'float32', data: identity, dims: [2, 2] } });
+    expect([...(out.out!.data as Float32Array)]).toEqual([1, 0, 0, 1]);
     await runtime.close();
   });
 

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACCEPTED_AUDIO } from '../../audio/formats.js';
-import { InvalidInputError } from '../../core/errors.js';
+import { allows } from '../../auth/access.js';
+import { ForbiddenError, InvalidInputError } from '../../core/errors.js';
 import type { Audio } from '../../audio/decode.js';
 import type { Transcript } from '../../audio/whisper/transcriber.js';
 import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
@@ -97,12 +98,14 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       const upload = await readUpload(request);
       const fields = parseFields(TranscribeFields, upload.fields);
       if (fields.async && !fields.workspace) throw new InvalidInputError('async=true needs field workspace: the transcript of a background job is stored as a document there');
+      // The workspace comes from a multipart field, which the auth hooks do not read: check the key's write access here.
+      if (fields.workspace && !allows(request.principal, fields.workspace, 'write')) throw new ForbiddenError(`this API key has no write access to workspace "${fields.workspace}"`);
       await audio.whisperModel(); // a 503 saying how to provide a model comes before any decoding
       const decoded = await audio.decode(upload.bytes, upload.name);
       const options = { language: fields.language, task: fields.task, timestamps: fields.timestamps };
       const filename = upload.name.slice(1, -1);
       if (fields.async) {
-        const ws = workspaces.get(fields.workspace!, { create: true });
+        const ws = await workspaces.get(fields.workspace!, { create: true });
         const job = jobs.start('transcribe', ws.name, async (handle) => {
           handle.update((p) => (p.filesTotal = 1));
           const transcript = await audio.transcribe(decoded, options, { signal: handle.signal, priority: 'batch' });
@@ -115,7 +118,7 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       const transcript = await audio.transcribe(decoded, options, { signal, priority: 'interactive' });
       const info = { format: decoded.format, duration: decoded.duration, originalSampleRate: decoded.originalSampleRate, channels: decoded.channels };
       if (!fields.workspace) return { ...transcript, audio: info };
-      const ws = workspaces.get(fields.workspace, { create: true });
+      const ws = await workspaces.get(fields.workspace, { create: true });
       const [result] = await ingestor.ingestAll(ws, [transcriptDocument(transcript, decoded, filename, fields)], { signal });
       return reply.status(result!.status === 'created' ? 201 : 200).send({ ...transcript, audio: info, document: { ...result!, workspace: ws.name } });
     },

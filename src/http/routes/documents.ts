@@ -65,7 +65,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const inputs = await readInputs(request);
-      const ws = workspaces.get(request.params.ws, { create: true });
+      const ws = await workspaces.get(request.params.ws, { create: true });
       const signal = clientGone(reply);
       const results = await ingestor.ingestAll(ws, inputs, { signal });
       for (const result of results) {
@@ -88,7 +88,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: z.object({ items: z.array(DocumentRecordSchema), total: z.number(), limit: z.number(), offset: z.number() }), ...errors },
       },
     },
-    async (request) => workspaces.get(request.params.ws).docs.listDocuments(request.query.limit, request.query.offset),
+    async (request) => (await workspaces.get(request.params.ws)).docs.listDocuments(request.query.limit, request.query.offset),
   );
 
   r.get(
@@ -102,10 +102,10 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const ws = workspaces.get(request.params.ws);
-      const document = ws.docs.getDocument(request.params.id);
-      if (!document) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
-      return { document, text: ws.docs.getDocumentText(document.id)!, chunks: ws.docs.chunksOf(document.id) };
+      const ws = await workspaces.get(request.params.ws);
+      const [document, text, chunks] = await Promise.all([ws.docs.getDocument(request.params.id), ws.docs.getDocumentText(request.params.id), ws.docs.chunksOf(request.params.id)]);
+      if (!document || text === undefined) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
+      return { document, text, chunks };
     },
   );
 
@@ -113,8 +113,8 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     '/v1/workspaces/:ws/documents/:id',
     { schema: { tags: ['workspaces'], summary: 'Remove a document with its chunks, vectors and lexical entries', params: DocParams, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
-      const ws = workspaces.get(request.params.ws);
-      if (!ws.delete(request.params.id)) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
+      const ws = await workspaces.get(request.params.ws);
+      if (!(await ws.delete(request.params.id))) throw new NotFoundError(`document "${request.params.id}" does not exist in workspace "${ws.name}"`);
       return reply.status(204).send(null);
     },
   );

@@ -26,7 +26,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const job = graph.startBuild(workspaces.get(request.params.ws));
+      const job = graph.startBuild(await workspaces.get(request.params.ws));
       return reply.status(202).send({ jobId: job.id, job });
     },
   );
@@ -45,8 +45,9 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const ws = workspaces.get(request.params.ws);
-      const { snapshot } = graph.load(ws);
+      const ws = await workspaces.get(request.params.ws);
+      const { snapshot } = await graph.load(ws);
+      const [{ chunks }, extracted] = await Promise.all([ws.docs.counts(), ws.graph.extractedChunkIds(snapshot.extractor)]);
       const perLevel: Record<string, number> = {};
       for (const c of snapshot.communities) perLevel[c.level] = (perLevel[c.level] ?? 0) + 1;
       return {
@@ -56,7 +57,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
         relations: snapshot.relations.length,
         communitiesPerLevel: perLevel,
         reports: snapshot.reports.length,
-        stale: ws.docs.counts().chunks !== snapshot.chunks || ws.graph.extractedChunkIds(snapshot.extractor).length !== ws.docs.counts().chunks,
+        stale: chunks !== snapshot.chunks || extracted.length !== chunks,
       };
     },
   );
@@ -73,7 +74,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const loaded = graph.load(workspaces.get(request.params.ws));
+      const loaded = await graph.load(await workspaces.get(request.params.ws));
       const q = request.query.q.toLowerCase();
       const matches = loaded.snapshot.entities.filter((e) => !q || e.forms.some((f) => f.toLowerCase().includes(q)));
       return {
@@ -103,7 +104,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const loaded = graph.load(workspaces.get(request.params.ws));
+      const loaded = await graph.load(await workspaces.get(request.params.ws));
       const entity = loaded.entities.get(request.params.id);
       if (!entity) throw new NotFoundError(`entity "${request.params.id}" is not in the graph; find ids with GET /v1/workspaces/${request.params.ws}/graph/entities?q=`);
       const neighbours = (loaded.adjacency.get(entity.id) ?? [])
@@ -132,7 +133,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { snapshot } = graph.load(workspaces.get(request.params.ws));
+      const { snapshot } = await graph.load(await workspaces.get(request.params.ws));
       const reports = new Map(snapshot.reports.map((rep) => [rep.communityId, rep]));
       return {
         communities: snapshot.communities
@@ -157,7 +158,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const loaded = graph.load(workspaces.get(request.params.ws));
+      const loaded = await graph.load(await workspaces.get(request.params.ws));
       const community = loaded.snapshot.communities.find((c) => c.id === request.params.id);
       if (!community) throw new NotFoundError(`community "${request.params.id}" is not in the graph; list them with GET /v1/workspaces/${request.params.ws}/graph/communities?level=0`);
       const title = loaded.snapshot.reports.find((rep) => rep.communityId === community.id)?.title ?? '';
@@ -176,7 +177,7 @@ export async function graphRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { snapshot } = graph.load(workspaces.get(request.params.ws));
+      const { snapshot } = await graph.load(await workspaces.get(request.params.ws));
       if (request.query.format === 'graphml') return reply.type('application/graphml+xml').send(toGraphMl(snapshot));
       const { entityVectorKeys: _keys, ...rest } = snapshot;
       return reply.type('application/json').send(JSON.stringify(rest));

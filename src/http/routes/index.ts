@@ -4,6 +4,7 @@ import { sequenceRoutes } from './sequence.js';
 import { documentRoutes } from './documents.js';
 import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
+import { keyRoutes } from './keys.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
 import { workspaceRoutes } from './workspaces.js';
@@ -15,6 +16,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(ingestRoutes);
   await app.register(queryRoutes);
   await app.register(graphRoutes);
+  await app.register(keyRoutes);
   await app.register(audioRoutes);
   await app.register(sequenceRoutes);
 }

@@ -26,7 +26,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       resolveUnderRoot(config.CORPORA_DIR, request.body.path); // refuse bad paths now, with a 400
-      const ws = workspaces.get(request.params.ws, { create: true });
+      const ws = await workspaces.get(request.params.ws, { create: true });
       const options = {
         root: config.CORPORA_DIR,
         path: request.body.path,
@@ -52,11 +52,11 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  r.get('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: state and progress', params: z.object({ id: z.string() }), response: { 200: JobSchema, ...errors } } }, async (request) =>
+  r.get('/v1/jobs/:id', { config: { access: { kind: 'workspace', scope: 'read', from: 'job' } }, schema: { tags: ['jobs'], summary: 'A job: state and progress', params: z.object({ id: z.string() }), response: { 200: JobSchema, ...errors } } }, async (request) =>
     jobs.get(request.params.id),
   );
 
-  r.delete('/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'Cancel a job (it stops after the document it is writing)', params: z.object({ id: z.string() }), response: { 202: JobSchema, ...errors } } }, async (request, reply) => {
+  r.delete('/v1/jobs/:id', { config: { access: { kind: 'workspace', scope: 'write', from: 'job' } }, schema: { tags: ['jobs'], summary: 'Cancel a job (it stops after the document it is writing)', params: z.object({ id: z.string() }), response: { 202: JobSchema, ...errors } } }, async (request, reply) => {
     const job = jobs.get(request.params.id);
     jobs.cancel(job.id);
     return reply.status(202).send(job);
@@ -64,7 +64,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
 
   r.get(
     '/v1/jobs/:id/events',
-    { schema: { tags: ['jobs'], summary: 'A job\'s progress as server-sent events ("progress" events, then one "done")', params: z.object({ id: z.string() }), response: { ...errors } } },
+    { config: { access: { kind: 'workspace', scope: 'read', from: 'job' } }, schema: { tags: ['jobs'], summary: 'A job\'s progress as server-sent events ("progress" events, then one "done")', params: z.object({ id: z.string() }), response: { ...errors } } },
     async (request, reply) => {
       const job = jobs.get(request.params.id);
       const sse = openSse(request, reply);

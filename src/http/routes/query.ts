@@ -52,6 +52,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     '/query',
     {
+      config: { access: { kind: 'workspace', scope: 'read', from: { body: 'workspace' } } },
       schema: {
         tags: ['query'],
         summary: 'Answer a question from a workspace',
@@ -72,7 +73,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { stream, ...query } = request.body;
       const mode = modes.get(query.mode); // unknown mode: 400 listing the modes, before anything starts
-      workspaces.get(query.workspace); // unknown workspace: 404
+      await workspaces.get(query.workspace); // unknown workspace: 404
       const observe = (result: z.infer<typeof QueryResultSchema>) => {
         metrics.queryDuration.observe({ mode: result.mode, phase: 'retrieve' }, result.timings.retrieveMs / 1000);
         metrics.queryDuration.observe({ mode: result.mode, phase: 'generate' }, result.timings.generateMs / 1000);
@@ -95,6 +96,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     '/v1/workspaces/:ws/search',
     {
+      config: { access: { kind: 'workspace', scope: 'read', from: 'params' } },
       schema: {
         tags: ['query'],
         summary: 'Retrieve chunks without answering',
@@ -112,7 +114,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const ws = workspaces.get(request.params.ws);
+      const ws = await workspaces.get(request.params.ws);
       const t0 = performance.now();
       const hits = await retriever.search(ws, request.body.query, request.body.k, request.body.retriever, clientGone(reply));
       return {

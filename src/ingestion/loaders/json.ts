@@ -27,12 +27,17 @@ export const loadJson: Loader = async (bytes, fileName, options) => {
     throw new InvalidInputError(`${fileName} is not valid JSON: ${(error as Error).message}`);
   }
   const records = Array.isArray(value) ? value : [value];
-  return records.map((r, i) => toDocument(r, `${fileName} record ${i}`, options.textField));
+  return atLeastOne(records.map((r, i) => toDocument(r, `${fileName} record ${i}`, options.textField)), fileName);
 };
 
+function atLeastOne(docs: LoadedDocument[], fileName: string): LoadedDocument[] {
+  if (docs.length === 0) throw new InvalidInputError(`${fileName} holds no records: send a JSON object, an array of objects, or one object per line`);
+  return docs;
+}
+
 /** One JSON object per line; blank lines are skipped. */
-export const loadJsonLines: Loader = async (bytes, fileName, options) =>
-  decodeUtf8(bytes, fileName)
+export const loadJsonLines: Loader = async (bytes, fileName, options) => {
+  const docs = decodeUtf8(bytes, fileName)
     .split('\n')
     .map((line, i) => ({ line: line.trim(), n: i + 1 }))
     .filter(({ line }) => line.length > 0)
@@ -45,3 +50,5 @@ export const loadJsonLines: Loader = async (bytes, fileName, options) =>
       }
       return { ...toDocument(value, `${fileName} line ${n}`, options.textField), mime: 'application/jsonl' };
     });
+  return atLeastOne(docs, fileName);
+};

@@ -8,6 +8,7 @@ import { NO_USAGE } from '../../llm/generator.js';
 import { innerProduct } from '../../store/exact-vector-index.js';
 import type { Workspaces } from '../../store/workspaces.js';
 import type { Citation, ModeContext, QueryRequest, QueryResult, RagMode } from '../mode.js';
+import { documentTitles } from '../retriever.js';
 import { fillBudget, packBatches, shuffled } from './budget.js';
 import { GraphOptionsSchema } from './options.js';
 
@@ -66,8 +67,8 @@ export class GraphGlobalMode implements RagMode {
 
   async run(request: QueryRequest, context: ModeContext): Promise<QueryResult> {
     const options = GraphOptionsSchema.parse(request.graph ?? {});
-    const ws = this.workspaces.get(request.workspace);
-    const loaded = this.graphs.load(ws);
+    const ws = await this.workspaces.get(request.workspace);
+    const loaded = await this.graphs.load(ws);
     const count = (text: string) => this.embedder.countTokens(text);
     const t0 = performance.now();
     const level = options.level ?? chooseLevel(loaded, options.mapBudgetTokens, count);
@@ -78,11 +79,12 @@ export class GraphGlobalMode implements RagMode {
     for (const batch of batches) points.push(...(await this.mapper.map(request.question, q!, batch, loaded, context.signal)));
     const t1 = performance.now();
     const chosen = fillBudget(points, options.reduceTokens, (p) => count(p.text));
-    const chunkRecords = new Map(ws.docs.getChunks([...new Set(chosen.flatMap((p) => p.chunkIds.slice(0, 1)))]).map((c) => [c.id, c]));
+    const chunkRecords = new Map((await ws.docs.getChunks([...new Set(chosen.flatMap((p) => p.chunkIds.slice(0, 1)))])).map((c) => [c.id, c]));
+    const titles = await documentTitles(ws, [...chunkRecords.values()].map((c) => c.docId));
     const citations: Citation[] = [];
     const parts = chosen.map((p) => {
       const chunk = chunkRecords.get(p.chunkIds[0]!);
-      if (chunk) citations.push({ docId: chunk.docId, chunkId: chunk.id, title: ws.docs.getDocument(chunk.docId)?.title ?? null, start: chunk.start, end: chunk.end, ...(chunk.page != null ? { page: chunk.page } : {}), score: p.score });
+      if (chunk) citations.push({ docId: chunk.docId, chunkId: chunk.id, title: titles.get(chunk.docId) ?? null, start: chunk.start, end: chunk.end, ...(chunk.page != null ? { page: chunk.page } : {}), score: p.score });
       return `${p.text} [report ${p.report.communityId}]`;
     });
     const answer = parts.length ? parts.join('\n') : NO_GRAPH_ANSWER_TEXT;

@@ -7,6 +7,7 @@ import type { Workspaces } from '../../store/workspaces.js';
 import { assembleAnswer, NO_ANSWER_TEXT } from '../mode.js';
 import type { ModeContext, QueryRequest, QueryResult, RagMode } from '../mode.js';
 import { GraphOptionsSchema } from './options.js';
+import { documentTitles } from '../retriever.js';
 import type { Retriever } from '../retriever.js';
 
 function normalise(text: string): string {
@@ -46,8 +47,8 @@ export class GraphLocalMode implements RagMode {
 
   async run(request: QueryRequest, context: ModeContext): Promise<QueryResult> {
     const options = GraphOptionsSchema.parse(request.graph ?? {});
-    const ws = this.workspaces.get(request.workspace);
-    const loaded = this.graphs.load(ws);
+    const ws = await this.workspaces.get(request.workspace);
+    const loaded = await this.graphs.load(ws);
     const t0 = performance.now();
     const [q] = (await this.embedder.embed([request.question], { signal: context.signal, priority: 'interactive' })).vectors;
     const matched = matchEntities(loaded, request.question, q!, options.entities);
@@ -62,12 +63,9 @@ export class GraphLocalMode implements RagMode {
     // A chunk scores the weights of the entities it mentions, twice over for an entity its
     // document is about (the title names it): that is where a neighbour's own facts are.
     const chunkScore = new Map<number, number>();
-    const candidates = new Map(ws.docs.getChunks([...new Set([...weightOf.keys()].flatMap((id) => loaded.entities.get(id)?.chunkIds ?? []))]).map((c) => [c.id, c]));
-    const titles = new Map<string, string>();
-    const titleOf = (docId: string) => {
-      if (!titles.has(docId)) titles.set(docId, normalise(ws.docs.getDocument(docId)?.title ?? ''));
-      return titles.get(docId)!;
-    };
+    const candidates = new Map((await ws.docs.getChunks([...new Set([...weightOf.keys()].flatMap((id) => loaded.entities.get(id)?.chunkIds ?? []))])).map((c) => [c.id, c]));
+    const titles = await documentTitles(ws, [...candidates.values()].map((c) => c.docId));
+    const titleOf = (docId: string) => normalise(titles.get(docId) ?? '');
     for (const [id, w] of weightOf) {
       const entity = loaded.entities.get(id);
       const forms = new Set((entity?.forms ?? []).map(normalise));
@@ -86,9 +84,10 @@ export class GraphLocalMode implements RagMode {
     for (const h of retrieved) candidates.set(h.chunk.id, h.chunk);
     const ranked: Array<[number, number]> = [...retrieved.map((h): [number, number] => [h.chunk.id, h.score]), ...fromGraph];
     const chunks = candidates;
+    for (const [docId, title] of await documentTitles(ws, retrieved.map((h) => h.chunk.docId))) titles.set(docId, title);
     const passages: Passage[] = ranked.flatMap(([id, score], i) => {
       const chunk = chunks.get(id);
-      return chunk ? [{ ref: i + 1, chunk, title: ws.docs.getDocument(chunk.docId)?.title ?? null, score }] : [];
+      return chunk ? [{ ref: i + 1, chunk, title: titles.get(chunk.docId) ?? null, score }] : [];
     });
     const t1 = performance.now();
     const generated = passages.length ? await this.generator.generate(request.question, passages, context) : { segments: [], usage: NO_USAGE };

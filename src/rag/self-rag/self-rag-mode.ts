@@ -52,7 +52,7 @@ export class SelfRagMode implements RagMode {
 
   async run(request: QueryRequest, context: ModeContext): Promise<QueryResult> {
     const options = SelfRagOptionsSchema.parse(request.selfRag ?? {});
-    const ws = this.workspaces.get(request.workspace);
+    const ws = await this.workspaces.get(request.workspace);
     const t0 = performance.now();
     const decision = await this.critic.retrieve(request.question, [], { signal: context.signal });
     const probability = retrieveProbability(decision);

@@ -68,13 +68,21 @@ export class HnswVectorIndex implements VectorIndex {
     return this.live.size;
   }
 
+  async count(): Promise<number> {
+    return this.live.size;
+  }
+
   /** Share of stored points that are deleted; compaction is worth it when this grows. */
   get deletedFraction(): number {
     const stored = this.live.size + this.deletedCount;
     return stored === 0 ? 0 : this.deletedCount / stored;
   }
 
-  add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
+  async add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
+    this.addNow(items);
+  }
+
+  private addNow(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
     const fresh = items.filter((item) => !this.live.has(item.id));
     const needed = this.index.getCurrentCount() + fresh.length;
     if (needed > this.index.getMaxElements()) {
@@ -90,7 +98,7 @@ export class HnswVectorIndex implements VectorIndex {
     this.dirty ||= fresh.length > 0;
   }
 
-  remove(ids: readonly number[]): void {
+  async remove(ids: readonly number[]): Promise<void> {
     for (const id of ids) {
       if (!this.live.delete(id)) continue;
       try {
@@ -103,7 +111,7 @@ export class HnswVectorIndex implements VectorIndex {
     }
   }
 
-  search(query: Float32Array, k: number): ScoredId[] {
+  async search(query: Float32Array, k: number): Promise<ScoredId[]> {
     const n = Math.min(k, this.live.size);
     if (n <= 0) return [];
     const ef = Math.max(this.params.efSearch, n);
@@ -116,17 +124,17 @@ export class HnswVectorIndex implements VectorIndex {
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i]! }));
   }
 
-  ids(): number[] {
+  async ids(): Promise<number[]> {
     return [...this.live];
   }
 
   /** Starts over from `source` (compaction after many deletes, or a lost file). */
-  rebuild(source: Iterable<Array<{ id: number; vector: Float32Array }>>, expected: number): void {
+  async rebuild(source: AsyncIterable<Array<{ id: number; vector: Float32Array }>>, expected: number): Promise<void> {
     this.index = HnswVectorIndex.empty(this.dim, this.params, Math.max(INITIAL_CAPACITY, expected));
     this.currentEf = -1;
     this.live = new Set();
     this.deletedCount = 0;
-    for (const batch of source) this.add(batch);
+    for await (const batch of source) this.addNow(batch);
     this.dirty = true;
   }
 

@@ -9,7 +9,7 @@ import { queryTerms } from '../../core/text.js';
 export class Fts5LexicalIndex implements LexicalIndex {
   constructor(private readonly db: Database.Database) {}
 
-  search(query: string, k: number): ScoredId[] {
+  async search(query: string, k: number): Promise<ScoredId[]> {
     const terms = queryTerms(query);
     if (terms.length === 0 || k <= 0) return [];
     // Each term quoted (so FTS syntax in a question is plain text), any term may match.

@@ -83,18 +83,18 @@ export class SqliteDocStore implements DocStore {
     this.db.exec(SCHEMA);
   }
 
-  putDocument(doc: NewDocument): PutOutcome {
-    return this.putDocuments([doc])[0]!;
+  async putDocument(doc: NewDocument): Promise<PutOutcome> {
+    return (await this.putDocuments([doc]))[0]!;
   }
 
-  putDocuments(docs: readonly NewDocument[]): PutOutcome[] {
+  async putDocuments(docs: readonly NewDocument[]): Promise<PutOutcome[]> {
     return this.db.transaction(() => docs.map((doc) => this.write(doc)))();
   }
 
   /** One document's rows; runs inside the caller's transaction. */
   private write(doc: NewDocument): PutOutcome {
     const existing = this.sql('SELECT content_hash, created_at FROM documents WHERE id = ?').get(doc.id) as { content_hash: string; created_at: string } | undefined;
-    if (existing?.content_hash === doc.contentHash) return { status: 'unchanged', document: this.getDocument(doc.id)! };
+    if (existing?.content_hash === doc.contentHash) return { status: 'unchanged', document: this.document(doc.id)! };
     const removedChunkIds = existing ? this.removeChunks(doc.id) : [];
     const now = new Date().toISOString();
     this.sql(
@@ -121,29 +121,33 @@ export class SqliteDocStore implements DocStore {
     const addedChunkIds = doc.chunks.map((c, ordinal) =>
       Number(insert.run(doc.id, ordinal, c.text, c.start, c.end, c.page, c.tokenCount, vectorToBlob(c.vector)).lastInsertRowid),
     );
-    return { status: existing ? 'replaced' : 'created', document: this.getDocument(doc.id)!, addedChunkIds, removedChunkIds };
+    return { status: existing ? 'replaced' : 'created', document: this.document(doc.id)!, addedChunkIds, removedChunkIds };
   }
 
-  hasContent(id: string, contentHash: string): boolean {
+  async hasContent(id: string, contentHash: string): Promise<boolean> {
     return this.sql('SELECT 1 FROM documents WHERE id = ? AND content_hash = ?').get(id, contentHash) !== undefined;
   }
 
-  getDocument(id: string): DocumentRecord | undefined {
+  async getDocument(id: string): Promise<DocumentRecord | undefined> {
+    return this.document(id);
+  }
+
+  private document(id: string): DocumentRecord | undefined {
     const row = this.sql(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRow | undefined;
     return row && toDocument(row);
   }
 
-  getDocumentText(id: string): string | undefined {
+  async getDocumentText(id: string): Promise<string | undefined> {
     return (this.sql('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined)?.text;
   }
 
-  listDocuments(limit: number, offset: number): Page<DocumentRecord> {
+  async listDocuments(limit: number, offset: number): Promise<Page<DocumentRecord>> {
     const rows = this.sql(`SELECT ${DOCUMENT_COLUMNS} FROM documents ORDER BY created_at, id LIMIT ? OFFSET ?`).all(limit, offset) as DocumentRow[];
     const total = (this.sql('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
     return { items: rows.map(toDocument), total, limit, offset };
   }
 
-  deleteDocument(id: string): number[] | undefined {
+  async deleteDocument(id: string): Promise<number[] | undefined> {
     return this.db.transaction(() => {
       if (!this.sql('SELECT 1 FROM documents WHERE id = ?').get(id)) return undefined;
       const removed = this.removeChunks(id);
@@ -152,28 +156,28 @@ export class SqliteDocStore implements DocStore {
     })();
   }
 
-  getChunks(ids: readonly number[]): ChunkRecord[] {
+  async getChunks(ids: readonly number[]): Promise<ChunkRecord[]> {
     if (ids.length === 0) return [];
     const rows = this.sql(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as ChunkRow[];
     const byId = new Map(rows.map((r) => [r.id, toChunk(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  chunksOf(docId: string): ChunkRecord[] {
+  async chunksOf(docId: string): Promise<ChunkRecord[]> {
     return (this.sql(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal`).all(docId) as ChunkRow[]).map(toChunk);
   }
 
-  getVectors(ids: readonly number[]): Map<number, Float32Array> {
+  async getVectors(ids: readonly number[]): Promise<Map<number, Float32Array>> {
     if (ids.length === 0) return new Map();
     const rows = this.sql('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{ id: number; vector: Buffer }>;
     return new Map(rows.map((r) => [r.id, blobToVector(r.vector)]));
   }
 
-  allChunkIds(): number[] {
+  async allChunkIds(): Promise<number[]> {
     return (this.sql('SELECT id FROM chunks ORDER BY id').pluck().all() as number[]);
   }
 
-  *scanVectors(batchSize: number): Iterable<Array<{ id: number; vector: Float32Array }>> {
+  async *scanVectors(batchSize: number): AsyncIterable<Array<{ id: number; vector: Float32Array }>> {
     let after = 0;
     const page = this.sql('SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
     for (;;) {
@@ -184,21 +188,21 @@ export class SqliteDocStore implements DocStore {
     }
   }
 
-  counts(): { documents: number; chunks: number } {
+  async counts(): Promise<{ documents: number; chunks: number }> {
     const documents = (this.sql('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n;
     const chunks = (this.sql('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
     return { documents, chunks };
   }
 
-  getMeta(key: string): string | undefined {
+  async getMeta(key: string): Promise<string | undefined> {
     return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 

@@ -11,33 +11,33 @@ export class SqliteGraphStore implements GraphStore {
     `);
   }
 
-  extractedChunkIds(extractor: string): number[] {
+  async extractedChunkIds(extractor: string): Promise<number[]> {
     return (this.db.prepare('SELECT chunk_id FROM graph_extractions WHERE extractor = ? ORDER BY chunk_id').pluck().all(extractor) as number[]);
   }
 
-  putExtractions(extractor: string, rows: readonly StoredExtraction[]): void {
+  async putExtractions(extractor: string, rows: readonly StoredExtraction[]): Promise<void> {
     const insert = this.db.prepare('INSERT OR REPLACE INTO graph_extractions (chunk_id, extractor, json) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const r of rows) insert.run(r.chunkId, extractor, JSON.stringify(r.extraction));
     })();
   }
 
-  dropExtractions(chunkIds: readonly number[]): void {
+  async dropExtractions(chunkIds: readonly number[]): Promise<void> {
     const drop = this.db.prepare('DELETE FROM graph_extractions WHERE chunk_id = ?');
     this.db.transaction(() => {
       for (const id of chunkIds) drop.run(id);
     })();
   }
 
-  allExtractions(extractor: string): StoredExtraction[] {
+  async allExtractions(extractor: string): Promise<StoredExtraction[]> {
     return (this.db.prepare('SELECT chunk_id AS chunkId, json FROM graph_extractions WHERE extractor = ? ORDER BY chunk_id').all(extractor) as Array<{ chunkId: number; json: string }>).map((r) => ({ chunkId: r.chunkId, extraction: JSON.parse(r.json) }));
   }
 
-  getSnapshot(): string | undefined {
+  async getSnapshot(): Promise<string | undefined> {
     return (this.db.prepare('SELECT json FROM graph_snapshot WHERE id = 1').pluck().get() as string | undefined) ?? undefined;
   }
 
-  putSnapshot(json: string, vectorKeys: readonly string[]): void {
+  async putSnapshot(json: string, vectorKeys: readonly string[]): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('INSERT OR REPLACE INTO graph_snapshot (id, json) VALUES (1, ?)').run(json);
       this.db.exec('CREATE TEMP TABLE IF NOT EXISTS keep_vectors (key TEXT PRIMARY KEY); DELETE FROM keep_vectors;');
@@ -47,7 +47,7 @@ export class SqliteGraphStore implements GraphStore {
     })();
   }
 
-  getTextVectors(keys: readonly string[]): Map<string, Float32Array> {
+  async getTextVectors(keys: readonly string[]): Promise<Map<string, Float32Array>> {
     const get = this.db.prepare('SELECT vector FROM graph_vectors WHERE key = ?').pluck();
     const out = new Map<string, Float32Array>();
     for (const k of keys) {
@@ -57,7 +57,7 @@ export class SqliteGraphStore implements GraphStore {
     return out;
   }
 
-  putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): void {
+  async putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
     const put = this.db.prepare('INSERT OR REPLACE INTO graph_vectors (key, vector) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const r of rows) put.run(r.key, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));

@@ -25,15 +25,15 @@ describe('hnswlib index file', () => {
     const path = join(tempDir('hnsw'), 'vectors.hnsw');
     const vectors = randomUnitVectors(500, 16, 11);
     const index = HnswVectorIndex.open(path, 16, HNSW);
-    index.add(vectors.map((vector, i) => ({ id: i + 1, vector })));
-    index.remove([1, 2, 3]);
+    await index.add(vectors.map((vector, i) => ({ id: i + 1, vector })));
+    await index.remove([1, 2, 3]);
     await index.persist();
     const reopened = HnswVectorIndex.open(path, 16, HNSW);
     // The file keeps deleted labels; the workspace reconciles them away (see workspace tests).
-    reopened.remove([1, 2, 3]);
+    await reopened.remove([1, 2, 3]);
     expect(reopened.size).toBe(497);
-    expect(reopened.search(vectors[9]!, 1)[0]!.id).toBe(10);
-    expect(reopened.search(vectors[0]!, 10).map((h) => h.id)).not.toContain(1);
+    expect((await reopened.search(vectors[9]!, 1))[0]!.id).toBe(10);
+    expect((await reopened.search(vectors[0]!, 10)).map((h) => h.id)).not.toContain(1);
   });
 
   it('starts empty from an unreadable file rather than failing', () => {

@@ -19,7 +19,7 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts the real service (`src/server.ts`) as a child process and waits until it answers /health. */
+/** Starts the real service (`src/server.ts`) as a child process and waits until it answers /health (used by tests and by check:crash / bench:load). */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'server.ts')], {
