@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, waitForJob } from '../support/app.js';
@@ -121,5 +123,35 @@ describe('POST /v1/audio/transcribe with authentication on', () => {
     expect((await upload('alpha')).statusCode).toBe(201);
     const noKey = await t.app.inject({ method: 'POST', url: '/v1/audio/vad', ...multipartUpload({}, { name: 'memo.wav', content: speechWav().bytes }) });
     expect(noKey.statusCode).toBe(401);
+  });
+});
+
+describe('WHISPER_MODEL as a hub repository id (ALLOW_REMOTE_MODELS=true), served by a local FAKE hub', () => {
+  it('fetches the export once into the model cache (Hugging Face layout) and transcribes with it', async () => {
+    const files = writeFakeWhisper(tempDir('fake-hub-repo'));
+    const requested: string[] = [];
+    const server = createServer((req, res) => {
+      requested.push(req.url!);
+      const match = /^\/acme\/whisper-fake\/resolve\/main\/(.+)$/.exec(req.url!);
+      const path = match ? join(files, decodeURIComponent(match[1]!)) : '';
+      if (!match || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200).end(readFileSync(path));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // testApp keeps the shared model cache (USE-lite is converted there once); the repository lands under hub/acme/.
+    const cached = join(process.cwd(), '.cache', 'models', 'hub', 'acme');
+    rmSync(cached, { recursive: true, force: true });
+    const t = await testApp({ WHISPER_MODEL: 'acme/whisper-fake', ALLOW_REMOTE_MODELS: 'true', HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({}, { name: 'speech.wav', content: speechWav().bytes }) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().text).toBe('Hello world again');
+      expect(requested.map((u) => u.replace('/acme/whisper-fake/resolve/main/', ''))).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'onnx/encoder_model.onnx', 'onnx/decoder_model.onnx']);
+      expect(existsSync(join(cached, 'whisper-fake', 'onnx', 'decoder_model.onnx'))).toBe(true);
+    } finally {
+      await t.app.close();
+      server.close();
+      rmSync(cached, { recursive: true, force: true });
+    }
   });
 });
