@@ -128,7 +128,7 @@ describe('POST /v1/audio/transcribe with authentication on', () => {
 
 describe('WHISPER_MODEL as a hub repository id (ALLOW_REMOTE_MODELS=true), served by a local FAKE hub', () => {
   it('fetches the export once into the model cache (Hugging Face layout) and transcribes with it', async () => {
-    const files = writeFakeWhisper(tempDir('fake-hub-repo'));
+    const files = writeFakeWhisper(tempDir('fake-hub-repo'), { withPast: true });
     const requested: string[] = [];
     const server = createServer((req, res) => {
       requested.push(req.url!);
@@ -146,7 +146,7 @@ describe('WHISPER_MODEL as a hub repository id (ALLOW_REMOTE_MODELS=true), serve
       const res = await t.app.inject({ method: 'POST', url: '/v1/audio/transcribe', ...multipartUpload({}, { name: 'speech.wav', content: speechWav().bytes }) });
       expect(res.statusCode).toBe(200);
       expect(res.json().text).toBe('Hello world again');
-      expect(requested.map((u) => u.replace('/acme/whisper-fake/resolve/main/', ''))).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'onnx/encoder_model.onnx', 'onnx/decoder_model.onnx']);
+      expect(requested.map((u) => u.replace('/acme/whisper-fake/resolve/main/', ''))).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'onnx/encoder_model.onnx', 'onnx/decoder_model.onnx', 'onnx/decoder_with_past_model.onnx']);
       expect(existsSync(join(cached, 'whisper-fake', 'onnx', 'decoder_model.onnx'))).toBe(true);
     } finally {
       await t.app.close();

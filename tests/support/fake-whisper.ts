@@ -51,8 +51,8 @@ function transitions(): Float32Array {
   return t;
 }
 
-/** Writes the fake export (Hugging Face layout) into `folder`. */
-export function writeFakeWhisper(folder: string): string {
+/** Writes the fake export (Hugging Face layout) into `folder`; with `withPast`, also the cached decoder (optimum's decoder_with_past_model.onnx). */
+export function writeFakeWhisper(folder: string, options: { withPast?: boolean } = {}): string {
   mkdirSync(join(folder, 'onnx'), { recursive: true });
   const vocab = Object.fromEntries(FAKE_TEXT_PIECES.map((p, i) => [p, i]));
   const added = [...SPECIAL, ...TIMESTAMPS].map((content, i) => ({ id: 10 + i, content, special: true }));
@@ -74,6 +74,34 @@ export function writeFakeWhisper(folder: string): string {
   const audioTerm = dec.op('Mul', [dec.op('ReduceMean', [states], { keepdims: attr.int(0) }), dec.scalar('float32', 0)]);
   dec.op('Add', [dec.op('Gather', [table, ids]), audioTerm], {}, 'logits');
   dec.output('logits', 'float32', [1, 'sequence', FAKE.vocab]);
+  if (options.withPast) {
+    // The "keys" and "values" of this fake are the token ids themselves (decoder) and the
+    // encoder states (encoder), so a test can read what the cache holds.
+    const idKeys = dec.op('Reshape', [dec.op('Cast', [ids], { to: attr.int(1) }), dec.int64s([1, 1, -1, 1])]);
+    dec.op('Identity', [idKeys], {}, 'present.0.decoder.key');
+    dec.op('Identity', [idKeys], {}, 'present.0.decoder.value');
+    const encKeys = dec.op('Reshape', [states, dec.int64s([1, 1, 1500, 1])]);
+    dec.op('Identity', [encKeys], {}, 'present.0.encoder.key');
+    dec.op('Identity', [encKeys], {}, 'present.0.encoder.value');
+    for (const n of ['decoder.key', 'decoder.value']) dec.output(`present.0.${n}`, 'float32', [1, 1, 'sequence', 1]);
+    for (const n of ['encoder.key', 'encoder.value']) dec.output(`present.0.${n}`, 'float32', [1, 1, 1500, 1]);
+
+    const past = new OnnxGraphBuilder('fake_whisper_decoder_with_past');
+    const id = past.input('input_ids', 'int64', [1, 1]);
+    const pastKey = past.input('past_key_values.0.decoder.key', 'float32', [1, 1, 'past', 1]);
+    past.input('past_key_values.0.decoder.value', 'float32', [1, 1, 'past', 1]);
+    const encKey = past.input('past_key_values.0.encoder.key', 'float32', [1, 1, 1500, 1]);
+    past.input('past_key_values.0.encoder.value', 'float32', [1, 1, 1500, 1]);
+    const pastTable = past.initializer('transitions', 'float32', [FAKE.vocab, FAKE.vocab], transitions());
+    const encTerm = past.op('Mul', [past.op('ReduceMean', [encKey], { keepdims: attr.int(0) }), past.scalar('float32', 0)]);
+    past.op('Add', [past.op('Gather', [pastTable, id]), encTerm], {}, 'logits');
+    const grown = past.op('Concat', [pastKey, past.op('Reshape', [past.op('Cast', [id], { to: attr.int(1) }), past.int64s([1, 1, 1, 1])])], { axis: attr.int(2) });
+    past.op('Identity', [grown], {}, 'present.0.decoder.key');
+    past.op('Identity', [grown], {}, 'present.0.decoder.value');
+    past.output('logits', 'float32', [1, 1, FAKE.vocab]);
+    for (const n of ['decoder.key', 'decoder.value']) past.output(`present.0.${n}`, 'float32', [1, 1, 'total', 1]);
+    writeFileSync(join(folder, 'onnx', 'decoder_with_past_model.onnx'), past.toBytes());
+  }
   writeFileSync(join(folder, 'onnx', 'decoder_model.onnx'), dec.toBytes());
   return folder;
 }

@@ -98,3 +98,27 @@ describe('planWindows', () => {
     expect(endless.map((w) => [w.start, w.end])).toEqual([[0, 30], [30, 60], [60, 75]]);
   });
 });
+
+describe('the key/value cache (FAKE decoder_with_past_model.onnx)', () => {
+  const runtime = testRuntime();
+  afterAll(() => runtime.close());
+
+  it('decodes the same tokens as the uncached decoder, running the full decoder only when the prefix is new', async () => {
+    const model = await WhisperModel.load(runtime, writeFakeWhisper(tempDir('fake-whisper-past'), { withPast: true }));
+    const states = await model.encode(new Float32Array(16_000));
+    const stepper = model.stepper(states);
+    expect(stepper.cached).toBeDefined();
+    const options = { task: 'transcribe' as const, timestamps: true, maxTokens: 50, suppress: model.suppress };
+    const cached = await greedyDecode(stepper.next, model.tokenizer, options);
+    const plain = await greedyDecode((tokens) => model.nextLogits(tokens, states), model.tokenizer, options);
+    expect(cached.tokens).toEqual([FAKE.ts(0.2), 0, 1, FAKE.ts(1), FAKE.ts(1), 7, FAKE.ts(1.6)]);
+    expect(cached).toEqual(plain);
+    // Language detection ([SOT]) and the prompt are full runs; the 7 generated tokens then 1 step each.
+    expect(stepper.cached!.fullRuns).toBe(2);
+    expect(stepper.cached!.cachedRuns).toBe(7);
+    // The fake's decoder "keys" are the token ids: the cache holds the whole sequence, in order.
+    const keys = stepper.cached!.cached('past_key_values.0.decoder.key')!;
+    expect(Array.from(keys.data as Float32Array)).toEqual([FAKE.sot, FAKE.fr, FAKE.transcribe, ...cached.tokens]);
+    expect(stepper.cached!.cached('past_key_values.0.encoder.key')!.dims).toEqual([1, 1, 1500, 1]);
+  });
+});

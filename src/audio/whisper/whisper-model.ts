@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import type { ModelSession, OnnxRuntime, RunOptions } from '../../runtime/onnx-runtime.js';
+import { CachedDecoder } from './cached-decoder.js';
+import type { EncoderStates } from './cached-decoder.js';
+import type { NextLogits } from './greedy-decoder.js';
 import { logMelSpectrogram, WHISPER_AUDIO } from './mel.js';
 import { WhisperTokenizer } from './tokenizer.js';
 
@@ -12,13 +15,16 @@ export const WHISPER_FILES = [
   { path: 'tokenizer.json' },
   { path: 'onnx/encoder_model.onnx' },
   { path: 'onnx/decoder_model.onnx' },
+  { path: 'onnx/decoder_with_past_model.onnx', optional: true },
 ];
 
 /**
  * A Whisper encoder–decoder from a local folder: encoder_model.onnx (input_features →
  * last_hidden_state) and decoder_model.onnx (input_ids, encoder_hidden_states → logits), at the
- * folder's top level or under onnx/, with tokenizer.json and config.json. The decoder without a
- * key/value cache reruns the whole prefix each step: simple, and fine for ≤ 448 tokens.
+ * folder's top level or under onnx/, with tokenizer.json and config.json. When the folder also
+ * has decoder_with_past_model.onnx (and the decoder returns its `present.*` keys and values),
+ * decoding steps use the key/value cache (CachedDecoder); otherwise each step reruns the decoder
+ * on the whole prefix.
  */
 export class WhisperModel {
   private constructor(
@@ -29,6 +35,7 @@ export class WhisperModel {
     readonly suppress: { always: number[]; atBegin: number[] },
     private readonly encoder: ModelSession,
     private readonly decoder: ModelSession,
+    private readonly decoderWithPast: ModelSession | undefined,
   ) {}
 
   static async load(runtime: OnnxRuntime, folder: string): Promise<WhisperModel> {
@@ -45,7 +52,10 @@ export class WhisperModel {
     const generation = existsSync(generationPath) ? (JSON.parse(readFileSync(generationPath, 'utf8')) as { suppress_tokens?: number[]; begin_suppress_tokens?: number[] }) : {};
     const suppress = { always: generation.suppress_tokens ?? [], atBegin: generation.begin_suppress_tokens ?? [] };
     const [encoder, decoder] = await Promise.all([runtime.load(`whisper-encoder:${encoderPath}`, encoderPath), runtime.load(`whisper-decoder:${decoderPath}`, decoderPath)]);
-    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, suppress, encoder, decoder);
+    const withPastPath = find('decoder_with_past_model.onnx');
+    const cacheable = withPastPath !== undefined && decoder.outputNames.some((n) => n.startsWith('present.'));
+    const withPast = cacheable ? await runtime.load(`whisper-decoder-with-past:${withPastPath}`, withPastPath) : undefined;
+    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, suppress, encoder, decoder, withPast);
   }
 
   /** The encoder's states for one window of 16 kHz audio (≤ 30 s). */
@@ -56,7 +66,14 @@ export class WhisperModel {
     return { data: states.data as Float32Array, dims: states.dims };
   }
 
-  /** The logits after `tokens` (last position), given the encoder's states. */
+  /** Decoding steps for one window: cached when the export allows it. */
+  stepper(states: EncoderStates, run: RunOptions = {}): { next: NextLogits; cached?: CachedDecoder } {
+    if (!this.decoderWithPast) return { next: (tokens) => this.nextLogits(tokens, states, run) };
+    const cached = new CachedDecoder(this.decoder, this.decoderWithPast, states, run);
+    return { next: (tokens) => cached.next(tokens), cached };
+  }
+
+  /** The logits after `tokens` (last position), given the encoder's states, without a cache. */
   async nextLogits(tokens: number[], states: { data: Float32Array; dims: number[] }, run: RunOptions = {}): Promise<Float32Array> {
     const out = await this.decoder.run(
       {
