@@ -71,7 +71,7 @@ export class AudioService {
   async transcribe(audio: Audio, options: TranscribeOptions, run: RunOptions = {}): Promise<Transcript> {
     const model = await this.whisperModel();
     const known = model.tokenizer.languages;
-    if (options.language && !known.has(options.language)) throw new InvalidInputError(`language "${options.language}" is not one this Whisper model knows; it knows: ${[...known.keys()].join(', ')}`);
+    if (options.language && !model.englishOnly && !known.has(options.language)) throw new InvalidInputError(`language "${options.language}" is not one this Whisper model knows; it knows: ${[...known.keys()].join(', ')}`);
     const speech = await this.speechSegments(audio, {}, run);
     return transcribe(model, audio.samples, speech, { ...options, maxTokens: this.options.whisperMaxTokens }, run);
   }

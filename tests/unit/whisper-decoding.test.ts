@@ -27,6 +27,7 @@ describe('Whisper decoding on a FAKE encoder/decoder pair (scripted transitions)
   it('reads the special tokens, languages and timestamp range from tokenizer.json, and decodes byte-level pieces', () => {
     expect([tok.eot, tok.sot, tok.transcribe, tok.noTimestamps, tok.timestampBegin]).toEqual([FAKE.eot, FAKE.sot, FAKE.transcribe, FAKE.noTimestamps, FAKE.ts(0)]);
     expect([...tok.languages.keys()]).toEqual(['en', 'fr', 'de']);
+    expect(model.englishOnly).toBe(false); // generation_config.json has no is_multilingual: false
     expect(tok.decode([0, 1, 9, FAKE.ts(0.5), FAKE.eot])).toBe('Hello world café');
     expect(tok.timeOf(FAKE.ts(1.62))).toBe(1.62);
   });
@@ -62,6 +63,14 @@ describe('Whisper decoding on a FAKE encoder/decoder pair (scripted transitions)
     expect(tok.decode(unsuppressed.tokens)).toBe(' bonjour');
     expect(model.suppress).toEqual({ always: [9], atBegin: [8, FAKE.eot] });
     await expect(greedyDecode(next, tok, { language: 'xx', task: 'transcribe', timestamps: false, maxTokens: 5 })).rejects.toThrow(/knows: en, fr, de/);
+  });
+
+  it('prompts an English-only model with <|startoftranscript|> alone and detects no language', async () => {
+    calls = [];
+    const out = await greedyDecode(next, tok, { task: 'transcribe', timestamps: true, maxTokens: 1, englishOnly: true });
+    expect(calls).toEqual([[FAKE.sot]]);
+    expect(out).toMatchObject({ language: 'en', languageProbability: null });
+    await expect(greedyDecode(next, tok, { language: 'fr', task: 'transcribe', timestamps: true, maxTokens: 1, englishOnly: true })).rejects.toThrow(/English-only/);
   });
 
   it('stops at maxTokens', async () => {

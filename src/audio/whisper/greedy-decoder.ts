@@ -12,6 +12,8 @@ export interface DecodeOptions {
   maxTokens: number;
   /** Tokens never generated (`suppress_tokens` of generation_config.json), and not as the first token (`begin_suppress_tokens`). */
   suppress?: { always: readonly number[]; atBegin: readonly number[] };
+  /** English-only models (whisper-*.en) take no language or task token: the prompt is <|startoftranscript|> alone. */
+  englishOnly?: boolean;
 }
 
 export interface DecodedWindow {
@@ -45,16 +47,17 @@ export async function detectLanguage(next: NextLogits, tok: WhisperTokenizer): P
  * text token. Other special tokens are never generated.
  */
 export async function greedyDecode(next: NextLogits, tok: WhisperTokenizer, options: DecodeOptions): Promise<DecodedWindow> {
-  let language = options.language;
+  let language = options.englishOnly ? 'en' : options.language;
   let languageProbability: number | null = null;
+  if (options.englishOnly && options.language && options.language !== 'en') throw new InvalidInputError(`this Whisper model is English-only; language "${options.language}" cannot be used (leave it out or send en)`);
   if (!language) {
     const detected = await detectLanguage(next, tok);
     language = detected.language;
     languageProbability = detected.probability;
   }
   const languageId = tok.languages.get(language);
-  if (languageId === undefined) throw new InvalidInputError(`language "${language}" is not one this Whisper model knows; it knows: ${[...tok.languages.keys()].join(', ')}`);
-  const prompt = [tok.sot, languageId, options.task === 'translate' ? tok.translate : tok.transcribe];
+  if (languageId === undefined && !options.englishOnly) throw new InvalidInputError(`language "${language}" is not one this Whisper model knows; it knows: ${[...tok.languages.keys()].join(', ')}`);
+  const prompt = options.englishOnly ? [tok.sot] : [tok.sot, languageId!, options.task === 'translate' ? tok.translate : tok.transcribe];
   if (!options.timestamps) prompt.push(tok.noTimestamps);
   const generated: number[] = [];
   while (generated.length < options.maxTokens) {

@@ -53,7 +53,7 @@ export async function transcribe(model: WhisperModel, samples: Float32Array, spe
     if (!w.speech) continue;
     const slice = samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate));
     const states = await model.encode(slice, run);
-    const decoded = await greedyDecode(model.stepper(states, run).next, model.tokenizer, { ...options, language, suppress: model.suppress });
+    const decoded = await greedyDecode(model.stepper(states, run).next, model.tokenizer, { ...options, language, suppress: model.suppress, englishOnly: model.englishOnly });
     if (!language) ((language = decoded.language), (languageProbability = decoded.languageProbability));
     if (options.timestamps) segments.push(...timedSegments(decoded.tokens, model.tokenizer, w.start, w.end));
     else {

@@ -33,6 +33,8 @@ export class WhisperModel {
     readonly nMels: number,
     /** From generation_config.json: tokens never generated, and not generated first. */
     readonly suppress: { always: number[]; atBegin: number[] },
+    /** whisper-*.en: generation_config.json says is_multilingual false (or the vocabulary has the .en size, 51864). */
+    readonly englishOnly: boolean,
     private readonly encoder: ModelSession,
     private readonly decoder: ModelSession,
     private readonly decoderWithPast: ModelSession | undefined,
@@ -46,16 +48,17 @@ export class WhisperModel {
       throw new ModelFileError(join(folder, 'onnx'), 'it holds no encoder_model.onnx and decoder_model.onnx', undefined, 'give a Whisper ONNX export in Hugging Face layout (for example onnx-community/whisper-tiny)');
     }
     const configPath = join(folder, 'config.json');
-    const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as { num_mel_bins?: number }) : {};
+    const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as { num_mel_bins?: number; vocab_size?: number }) : {};
     const tokenizer = WhisperTokenizer.fromFolder(folder);
     const generationPath = join(folder, 'generation_config.json');
-    const generation = existsSync(generationPath) ? (JSON.parse(readFileSync(generationPath, 'utf8')) as { suppress_tokens?: number[]; begin_suppress_tokens?: number[] }) : {};
+    const generation = existsSync(generationPath) ? (JSON.parse(readFileSync(generationPath, 'utf8')) as { suppress_tokens?: number[]; begin_suppress_tokens?: number[]; is_multilingual?: boolean }) : {};
+    const englishOnly = generation.is_multilingual === false || (generation.is_multilingual === undefined && config.vocab_size === 51864);
     const suppress = { always: generation.suppress_tokens ?? [], atBegin: generation.begin_suppress_tokens ?? [] };
     const [encoder, decoder] = await Promise.all([runtime.load(`whisper-encoder:${encoderPath}`, encoderPath), runtime.load(`whisper-decoder:${decoderPath}`, decoderPath)]);
     const withPastPath = find('decoder_with_past_model.onnx');
     const cacheable = withPastPath !== undefined && decoder.outputNames.some((n) => n.startsWith('present.'));
     const withPast = cacheable ? await runtime.load(`whisper-decoder-with-past:${withPastPath}`, withPastPath) : undefined;
-    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, suppress, encoder, decoder, withPast);
+    return new WhisperModel(folder, tokenizer, config.num_mel_bins ?? 80, suppress, englishOnly, encoder, decoder, withPast);
   }
 
   /** The encoder's states for one window of 16 kHz audio (≤ 30 s). */
