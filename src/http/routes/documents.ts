@@ -20,7 +20,7 @@ const DocParams = WorkspaceParams.extend({ id: z.string() });
 
 export async function documentRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { workspaces, ingestor, config, metrics } = app.services;
+  const { workspaces, ingestor, config, metrics, vision } = app.services;
 
   /** JSON `{id?, title?, text, metadata?}`, or a multipart upload with the file in field `file`. */
   async function readInputs(request: FastifyRequest): Promise<IngestInput[]> {
@@ -34,7 +34,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       };
       const loader = loaderFor(file.filename);
       const bytes = await file.toBuffer();
-      const docs = await loader(bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES });
+      const docs = await loader(bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
       const id = field('id');
       return docs.map((doc, i) => ({
         ...doc,

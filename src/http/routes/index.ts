@@ -7,6 +7,7 @@ import { ingestRoutes } from './ingest.js';
 import { keyRoutes } from './keys.js';
 import { operationRoutes } from './operations.js';
 import { queryRoutes } from './query.js';
+import { visionRoutes } from './vision.js';
 import { workspaceRoutes } from './workspaces.js';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
@@ -17,6 +18,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(queryRoutes);
   await app.register(graphRoutes);
   await app.register(keyRoutes);
+  await app.register(visionRoutes);
   await app.register(audioRoutes);
   await app.register(sequenceRoutes);
 }

@@ -31,7 +31,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
         root: config.CORPORA_DIR,
         path: request.body.path,
         glob: request.body.glob,
-        load: { textField: request.body.textField ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES },
+        load: { textField: request.body.textField ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: app.services.vision.imageText },
         maxFileBytes: config.MAX_FILE_BYTES,
       };
       const job = jobs.start('ingest-folder', ws.name, async (handle) => {

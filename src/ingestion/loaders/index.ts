@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { UnsupportedMediaError } from '../../core/errors.js';
 import { loadHtml } from './html.js';
+import { loadImage } from './image.js';
 import { loadJson, loadJsonLines } from './json.js';
 import { loadPdf } from './pdf.js';
 import { loadMarkdown, loadPlainText } from './text.js';
@@ -18,6 +19,10 @@ export const LOADERS: Readonly<Record<string, Loader>> = Object.freeze({
   '.json': loadJson,
   '.jsonl': loadJsonLines,
   '.ndjson': loadJsonLines,
+  '.png': loadImage,
+  '.jpg': loadImage,
+  '.jpeg': loadImage,
+  '.webp': loadImage,
 });
 
 export const ACCEPTED_EXTENSIONS = Object.keys(LOADERS);

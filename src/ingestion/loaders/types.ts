@@ -16,6 +16,8 @@ export interface LoadOptions {
   /** For .json/.jsonl: the field holding a record's text. */
   textField: string;
   maxPdfPages: number;
+  /** For images (.png/.jpg/.jpeg/.webp): reads the text in an image (OCR); images are refused without it. */
+  imageText?: (bytes: Uint8Array) => Promise<string>;
 }
 
 /** Reads one file's bytes into documents. Throws InvalidInputError for malformed input. */

@@ -51,7 +51,15 @@ export class ConvertContext {
   private readonly tensors = new Map<string, TensorRef>();
   private readonly constants = new Map<string, { weight: Weight; dtype: OnnxDtype }>();
 
-  constructor(readonly builder: OnnxGraphBuilder) {}
+  /**
+   * `pointwiseConv`: how 1×1 stride-1 Conv2D is written — 'matmul' (the default; transformers use
+   * it as a dense layer) or 'conv' (faster in CNNs, where ONNX Runtime keeps consecutive
+   * convolutions in its blocked NCHWc layout).
+   */
+  constructor(
+    readonly builder: OnnxGraphBuilder,
+    readonly pointwiseConv: 'matmul' | 'conv' = 'matmul',
+  ) {}
 
   define(tfName: string, outputs: TensorRef[]): void {
     outputs.forEach((ref, i) => this.tensors.set(i === 0 ? tfName : `${tfName}:${i}`, ref));

@@ -11,17 +11,22 @@ export interface ConvertOptions {
   /** TF node name → ONNX output name. Defaults to every node nothing else consumes, under its own name. */
   outputs?: Record<string, string>;
   opset?: number;
+  /** Convert only the nodes the outputs depend on (e.g. a detector's raw heads without its in-graph decoding). */
+  pruneToOutputs?: boolean;
+  /** 1×1 stride-1 Conv2D as MatMul (default) or as Conv (faster for CNNs); see ConvertContext. */
+  pointwiseConv?: 'matmul' | 'conv';
 }
 
 /** Converts a TF.js graph model into the bytes of an ONNX model. */
 export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOptions = {}): Uint8Array {
-  const missing = [...new Set(model.nodes.map((n) => n.op))].filter((op) => op !== 'Const' && op !== 'Placeholder' && op !== 'NoOp' && !OP_CONVERTERS[op]);
+  const nodes = options.pruneToOutputs && options.outputs ? ancestors(model.nodes, Object.keys(options.outputs)) : model.nodes;
+  const missing = [...new Set(nodes.map((n) => n.op))].filter((op) => op !== 'Const' && op !== 'Placeholder' && op !== 'NoOp' && !OP_CONVERTERS[op]);
   if (missing.length) {
     throw new ConversionError(`${model.source}: ops not covered by the converter: ${missing.join(', ')}. Add them under src/models/tfjs/ops/.`);
   }
   const builder = new OnnxGraphBuilder(model.source);
-  const ctx = new ConvertContext(builder);
-  for (const node of topologicalOrder(model.nodes)) {
+  const ctx = new ConvertContext(builder, options.pointwiseConv);
+  for (const node of topologicalOrder(nodes)) {
     if (node.op === 'Const') defineConstant(ctx, model, node);
     else if (node.op === 'Placeholder') defineInput(ctx, builder, node);
     else if (node.op !== 'NoOp') ctx.define(node.name, OP_CONVERTERS[node.op]!(ctx, node));
@@ -75,6 +80,21 @@ function topologicalOrder(nodes: TfNode[]): TfNode[] {
   };
   for (const node of nodes) if (!done.has(node.name)) visit(node);
   return order;
+}
+
+/** The named nodes and everything they read from. */
+function ancestors(nodes: TfNode[], names: string[]): TfNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const keep = new Set<string>();
+  const stack = names.map(producer);
+  while (stack.length) {
+    const name = stack.pop()!;
+    const node = byName.get(name);
+    if (!node || keep.has(name)) continue;
+    keep.add(name);
+    stack.push(...(node.input ?? []).map(producer));
+  }
+  return nodes.filter((n) => keep.has(n.name));
 }
 
 function sinks(nodes: TfNode[]): TfNode[] {

@@ -36,14 +36,14 @@ export interface TfGraphModel {
   source: string;
 }
 
-interface ManifestEntry {
+export interface ManifestEntry {
   name: string;
   shape: number[];
   dtype: string;
   quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
 }
 
-interface ModelJson {
+export interface ModelJson {
   modelTopology?: { node?: TfNode[] };
   weightsManifest?: Array<{ paths: string[]; weights: ManifestEntry[] }>;
 }
@@ -55,8 +55,13 @@ export async function loadTfGraphModel(modelJsonPath: string): Promise<TfGraphMo
   if (!Array.isArray(nodes)) {
     throw new ModelFileError(modelJsonPath, 'it has no modelTopology.node list; only TF.js graph models are supported');
   }
+  return { nodes, weights: await readWeights(modelJsonPath, json.weightsManifest), source: modelJsonPath };
+}
+
+/** The weights a model.json's manifest describes (graph and layers models alike), by name. */
+export async function readWeights(modelJsonPath: string, manifest: ModelJson['weightsManifest']): Promise<Map<string, Weight>> {
   const weights = new Map<string, Weight>();
-  for (const group of json.weightsManifest ?? []) {
+  for (const group of manifest ?? []) {
     const buffer = await readShards(dirname(modelJsonPath), group.paths);
     let offset = 0;
     for (const entry of group.weights) {
@@ -68,10 +73,10 @@ export async function loadTfGraphModel(modelJsonPath: string): Promise<TfGraphMo
       throw new ModelFileError(modelJsonPath, `its shards hold ${buffer.byteLength} bytes but the manifest describes ${offset}`);
     }
   }
-  return { nodes, weights, source: modelJsonPath };
+  return weights;
 }
 
-async function readJson(path: string): Promise<ModelJson> {
+export async function readJson(path: string): Promise<ModelJson> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,4 +1,5 @@
 import type { OpConverter } from '../convert-context.js';
+import { convOps } from './conv.js';
 import { elementwiseOps } from './elementwise.js';
 import { gatherScatterOps } from './gather-scatter.js';
 import { nnOps } from './nn.js';
@@ -15,4 +16,5 @@ export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = Object.freez
   ...gatherScatterOps,
   ...reduceOps,
   ...nnOps,
+  ...convOps,
 });

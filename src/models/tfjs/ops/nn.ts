@@ -39,7 +39,7 @@ function kernelToOihw(data: Float32Array, [kh, kw, cin, cout]: number[]): Float3
 
 /**
  * Conv2D in NHWC. A 1×1, stride-1 convolution (how transformers write dense layers) is a
- * MatMul over the channel axis; anything else runs as an NCHW Conv between transposes,
+ * MatMul over the channel axis unless the conversion asks for Conv (CNNs); anything else runs as an NCHW Conv between transposes,
  * which ORT's layout optimiser cancels out between consecutive convolutions.
  */
 const conv2d: OpConverter = (ctx, node) => {
@@ -54,7 +54,7 @@ const conv2d: OpConverter = (ctx, node) => {
   const b = ctx.builder;
   const stride = [strides[1] ?? 1, strides[2] ?? 1];
   const outShape = (h: StaticDim, w: StaticDim): StaticDim[] => [x.shape?.[0] ?? null, h, w, cout];
-  if (kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1) {
+  if (ctx.pointwiseConv === 'matmul' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1) {
     const w = b.initializer(`${node.name}/kernel`, 'float32', [cin, cout], kernel.data as Float32Array);
     return [{ name: b.op('MatMul', [x.name, w]), dtype: 'float32', shape: outShape(x.shape?.[1] ?? null, x.shape?.[2] ?? null) }];
   }
