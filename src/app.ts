@@ -12,6 +12,8 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { ApiKeyStore } from './auth/api-key-store.js';
 import { SqliteApiKeyStore } from './auth/sqlite-api-key-store.js';
 import { authEnabled } from './config/config.js';
+import { AudioService } from './audio/audio-service.js';
+import { SequenceService } from './sequence/sequence-service.js';
 import type { Config } from './config/config.js';
 import { ConfigError, ModelFileError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
@@ -161,6 +163,14 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     authEnabled: authEnabled(config),
     vision: createVision(config, runtime, embedder, cache),
     readiness: { sampleIngest: config.SAMPLE_INGEST && existsSync(config.CORPORA_DIR) ? 'pending' : 'skipped', sampleJobId: null },
+    audio: new AudioService(runtime, {
+      limits: { maxBytes: config.MAX_AUDIO_BYTES, maxSeconds: config.MAX_AUDIO_SECONDS },
+      vadModel: config.VAD_MODEL,
+      whisperModel: config.WHISPER_MODEL,
+      whisperMaxTokens: config.WHISPER_MAX_TOKENS,
+      hub: { allowRemote: config.ALLOW_REMOTE_MODELS, endpoint: config.HF_ENDPOINT, revision: config.HF_REVISION, cacheDir: config.MODEL_CACHE_DIR },
+    }),
+    sequence: new SequenceService(runtime, config.SEQUENCE_MODELS_DIR),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ApiKeyStore } from './auth/api-key-store.js';
+import type { AudioService } from './audio/audio-service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './core/logger.js';
 import type { Embedder } from './embedding/embedder.js';
@@ -9,6 +10,7 @@ import type { GraphService } from './graph/graph-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { ModeRegistry } from './rag/mode.js';
 import type { Retriever } from './rag/retriever.js';
+import type { SequenceService } from './sequence/sequence-service.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 import type { Workspaces } from './store/workspaces.js';
 import type { VisionService } from './vision/vision-service.js';
@@ -34,6 +36,8 @@ export interface Services {
   authEnabled: boolean;
   vision: VisionService;
   readiness: { sampleIngest: SampleIngestState; sampleJobId: string | null };
+  audio: AudioService;
+  sequence: SequenceService;
 }
 
 declare module 'fastify' {

@@ -86,6 +86,14 @@ const ConfigSchema = z.object({
   STORE: z.enum(['embedded', 'postgres']).default('embedded'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   PG_POOL_MAX: int(1, 1000).default(10),
+
+  // Audio and sequence models (VAD, Whisper speech-to-text, character-level LSTM/GRU)
+  MAX_AUDIO_BYTES: int(1024, 1024 ** 3).default(20 * 1024 * 1024),
+  MAX_AUDIO_SECONDS: int(1, 24 * 3600).default(600),
+  VAD_MODEL: z.string().default(''),
+  WHISPER_MODEL: z.string().default(''),
+  WHISPER_MAX_TOKENS: int(1, 448).default(224),
+  SEQUENCE_MODELS_DIR: z.string().min(1).default('./models/char-rnn'),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

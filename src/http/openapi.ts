@@ -13,6 +13,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'workspaces', description: 'Workspaces, documents and ingestion' },
         { name: 'jobs', description: 'Background jobs' },
         { name: 'operations', description: 'Health, readiness, metrics' },
+        { name: 'audio', description: 'Voice activity and speech-to-text on uploaded recordings' },
+        { name: 'sequence', description: 'Character-level LSTM and GRU language models trained here' },
       ],
     },
     transform: jsonSchemaTransform,

@@ -68,6 +68,11 @@ function routeTable(): Record<string, { call: Call; alphaKeyGets: 'forbidden' | 
     'POST /v1/vision/classify': allowed('POST', '/v1/vision/classify', { image: '' }),
     'POST /v1/vision/upscale': allowed('POST', '/v1/vision/upscale', { image: '' }),
     'GET /v1/models': allowed('GET', '/v1/models'),
+    'POST /v1/audio/vad': allowed('POST', '/v1/audio/vad'),
+    // multipart only; its workspace field is checked by the route (tests/integration/audio-api.test.ts)
+    'POST /v1/audio/transcribe': allowed('POST', '/v1/audio/transcribe', { workspace: 'beta' }),
+    'GET /v1/sequence/models': allowed('GET', '/v1/sequence/models'),
+    'POST /v1/sequence/generate': allowed('POST', '/v1/sequence/generate', { model: 'char-gru', prompt: 'x', maxTokens: 1, seed: 1 }),
   };
 }
 

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { audioRoutes } from './audio.js';
+import { sequenceRoutes } from './sequence.js';
 import { documentRoutes } from './documents.js';
 import { graphRoutes } from './graph.js';
 import { ingestRoutes } from './ingest.js';
@@ -17,4 +19,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(graphRoutes);
   await app.register(keyRoutes);
   await app.register(visionRoutes);
+  await app.register(audioRoutes);
+  await app.register(sequenceRoutes);
 }
