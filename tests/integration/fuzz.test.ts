@@ -6,7 +6,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { decodeAudio } from '../../src/audio/decode.js';
 import { AppError } from '../../src/core/errors.js';
+import { decodeImage } from '../../src/vision/image.js';
 import { LOADERS } from '../../src/ingestion/loaders/index.js';
 import { minimalPdf } from '../support/minimal-pdf.js';
 import { testApp } from '../support/app.js';
@@ -130,5 +134,52 @@ describe('file parsers under random and mutated bytes', () => {
       }),
       { seed: SEED, numRuns: 60 },
     );
+  });
+});
+
+describe('image and audio decoders under random and mutated bytes', () => {
+  const bytesOrMutation = (valid: Buffer) =>
+    fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)),
+      fc.tuple(fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 16 }), fc.double({ min: 0.05, max: 1, noNaN: true })).map(([edits, cut]) => mutate(valid, edits, cut)),
+    );
+  const expectTypedRefusal = (error: unknown) => {
+    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+  };
+
+  it('images (PNG, JPEG, WebP): decoded within the pixel limit, or a typed 4xx', async () => {
+    const base = sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 30, b: 90 } } });
+    const valid = await Promise.all([base.clone().png().toBuffer(), base.clone().jpeg().toBuffer(), base.clone().webp().toBuffer()]);
+    for (const image of valid) {
+      await fc.assert(
+        fc.asyncProperty(bytesOrMutation(image), async (bytes) => {
+          try {
+            const decoded = await withinLimit(decodeImage(bytes, { maxBytes: 1024 * 1024, maxPixels: 4_000_000 }), 'image decode');
+            expect(decoded.width * decoded.height).toBeLessThanOrEqual(4_000_000);
+          } catch (error) {
+            expectTypedRefusal(error);
+          }
+        }),
+        { seed: SEED, numRuns: 60 },
+      );
+    }
+  });
+
+  it('audio (WAV, FLAC, Ogg Vorbis, MP3): decoded within the length limit, or a typed 4xx', async () => {
+    for (const name of ['speech-16k.wav', 'tone-440.flac', 'tone-440.ogg', 'tone-440.mp3']) {
+      const valid = readFileSync(`tests/fixtures/audio/${name}`);
+      await fc.assert(
+        fc.asyncProperty(bytesOrMutation(valid), async (bytes) => {
+          try {
+            const audio = await withinLimit(decodeAudio(bytes, { maxBytes: 1024 * 1024, maxSeconds: 30 }), `${name} decode`);
+            expect(audio.duration).toBeLessThanOrEqual(30);
+            expect(audio.samples.every(Number.isFinite)).toBe(true);
+          } catch (error) {
+            expectTypedRefusal(error);
+          }
+        }),
+        { seed: SEED, numRuns: 40 },
+      );
+    }
   });
 });
