@@ -16,7 +16,8 @@ import louvainModule from 'graphology-communities-louvain';
 import type { LouvainOptions } from 'graphology-communities-louvain';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { hierarchicalCommunities, seededRandom } from '../src/graph/communities.js';
+import { seededRandom } from '../src/core/random.js';
+import { hierarchicalCommunities } from '../src/graph/communities.js';
 import { machine, percentile, table, writeResult } from './lib/bench.js';
 import { HOTPOTQA_100, readCorpus, readQuestions } from './lib/datasets.js';
 

@@ -15,7 +15,7 @@ import type { Embedder } from '../src/embedding/embedder.js';
 import { UseLiteEmbedder } from '../src/embedding/use-lite/use-lite-embedder.js';
 import { ModelCache } from '../src/models/model-cache.js';
 import { HOTPOTQA_100, readCorpus } from './lib/datasets.js';
-import { machine, table, writeResult } from './lib/bench.js';
+import { ingestFolderJob, machine, table, writeResult } from './lib/bench.js';
 
 const corpus = readCorpus(HOTPOTQA_100);
 const corporaDir = mkdtempSync(join(tmpdir(), 'bench-ingest-corpora-'));
@@ -34,15 +34,7 @@ async function freshEmbedder(): Promise<Embedder> {
 
 /** One end-to-end ingest of the corpus folder into a fresh workspace, through the HTTP API. */
 async function endToEndRun(workspace: string): Promise<number> {
-  const start = performance.now();
-  const { jobId } = (await app.inject({ method: 'POST', url: `/v1/workspaces/${workspace}/ingest`, payload: { path: '.' } })).json() as { jobId: string };
-  let job: { state: string; progress: { documents: number; chunks: number; errors: unknown[] } };
-  do {
-    await new Promise((r) => setTimeout(r, 50));
-    job = (await app.inject(`/v1/jobs/${jobId}`)).json();
-  } while (job.state === 'running' || job.state === 'queued');
-  if (job.state !== 'succeeded' || job.progress.errors.length) throw new Error(`ingest job ended ${job.state}: ${JSON.stringify(job.progress.errors.slice(0, 3))}`);
-  return (performance.now() - start) / 1000;
+  return (await ingestFolderJob(app, workspace)).seconds;
 }
 
 // Alternate the two measurements, so that drift in the machine's speed hits both alike.

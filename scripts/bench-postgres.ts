@@ -21,7 +21,8 @@ import type { HnswVectorIndex } from '../src/store/hnsw/hnsw-vector-index.js';
 import type { PgVectorIndex } from '../src/store/postgres/pg-vector-index.js';
 import type { Workspace } from '../src/store/workspace.js';
 import { HOTPOTQA_100, readCorpus, readQuestions } from './lib/datasets.js';
-import { machine, percentile, table, writeResult } from './lib/bench.js';
+import { ingestFolderJob, machine, percentile, table, writeResult } from './lib/bench.js';
+import type { FinishedIngestJob } from './lib/bench.js';
 import { startPglite } from './lib/pglite-server.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
@@ -44,16 +45,8 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
-async function ingest(app: FastifyInstance): Promise<{ seconds: number; documents: number; chunks: number }> {
-  const start = performance.now();
-  const { jobId } = (await app.inject({ method: 'POST', url: '/v1/workspaces/bench/ingest', payload: { path: '.' } })).json() as { jobId: string };
-  let job: { state: string; progress: { documents: number; chunks: number; errors: unknown[] } };
-  do {
-    await new Promise((r) => setTimeout(r, 50));
-    job = (await app.inject(`/v1/jobs/${jobId}`)).json();
-  } while (job.state === 'running' || job.state === 'queued');
-  if (job.state !== 'succeeded' || job.progress.errors.length) throw new Error(`ingest job ended ${job.state}: ${JSON.stringify(job.progress.errors.slice(0, 3))}`);
-  return { seconds: (performance.now() - start) / 1000, documents: job.progress.documents, chunks: job.progress.chunks };
+function ingest(app: FastifyInstance): Promise<FinishedIngestJob> {
+  return ingestFolderJob(app, 'bench');
 }
 
 /** Latencies (ms) of `ask` over all questions, `ROUNDS` times, after a warm-up. */

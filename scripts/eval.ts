@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '../src/eval/metrics.js';
+import { seededRandom } from '../src/core/random.js';
 import { writeReport } from '../src/eval/report.js';
 import type { EvalResult } from '../src/eval/report.js';
 import { pairedComparisons, summariseModes, summariseRetrieval } from '../src/eval/summarise.js';

@@ -22,9 +22,10 @@ import { OnnxRuntime } from '../src/runtime/onnx-runtime.js';
 import { charRnnToOnnx, encodeChars, UNKNOWN_CHAR } from '../src/sequence/char-rnn.js';
 import type { CellType, CharRnnManifest } from '../src/sequence/char-rnn.js';
 import { machine, table, writeResult } from './lib/bench.js';
-import { cellStep, forwardSequence, fromTf, initWeights, inputProjection, mulberry32, outputLogits, toTf, zeroState } from './lib/char-rnn-tf.js';
+import { cellStep, forwardSequence, fromTf, initWeights, inputProjection, outputLogits, toTf, zeroState } from './lib/char-rnn-tf.js';
 import type { State, TfCharRnn } from './lib/char-rnn-tf.js';
 import { tf, useWasmBackend } from './lib/tfjs-reference.js';
+import { seededRandom } from '../src/core/random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -150,7 +151,7 @@ function validationPerplexity(): number {
 }
 
 const train = streams(trainIds, B);
-const rand = mulberry32(SEED + 1);
+const rand = seededRandom(SEED + 1);
 const history: Array<{ epoch: number; trainLoss: number; validPerplexity: number; seconds: number }> = [];
 const started = Date.now();
 for (let epoch = 1; epoch <= EPOCHS; epoch++) {

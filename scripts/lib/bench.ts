@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 
 export const RESULTS_DIR = 'bench/results';
 
@@ -34,4 +35,23 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
+}
+
+export interface FinishedIngestJob {
+  seconds: number;
+  documents: number;
+  chunks: number;
+}
+
+/** A folder ingest through the HTTP API (`app.inject`), polled until it ends; throws unless it succeeded without errors. */
+export async function ingestFolderJob(app: FastifyInstance, workspace: string, path = '.'): Promise<FinishedIngestJob> {
+  const start = performance.now();
+  const { jobId } = (await app.inject({ method: 'POST', url: `/v1/workspaces/${workspace}/ingest`, payload: { path } })).json() as { jobId: string };
+  let job: { state: string; progress: { documents: number; chunks: number; errors: unknown[] } };
+  do {
+    await new Promise((r) => setTimeout(r, 50));
+    job = (await app.inject(`/v1/jobs/${jobId}`)).json();
+  } while (job.state === 'running' || job.state === 'queued');
+  if (job.state !== 'succeeded' || job.progress.errors.length) throw new Error(`ingest job ended ${job.state}: ${JSON.stringify(job.progress.errors.slice(0, 3))}`);
+  return { seconds: (performance.now() - start) / 1000, documents: job.progress.documents, chunks: job.progress.chunks };
 }

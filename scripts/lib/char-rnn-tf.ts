@@ -6,6 +6,7 @@
 import { GATES } from '../../src/sequence/char-rnn.js';
 import type { CellType, CharRnnWeights } from '../../src/sequence/char-rnn.js';
 import { tf } from './tfjs-reference.js';
+import { seededRandom } from '../../src/core/random.js';
 
 export interface TfCharRnn {
   cell: CellType;
@@ -24,21 +25,9 @@ export interface State {
   c?: tf.Tensor2D;
 }
 
-/** A small deterministic generator (mulberry32) for initial weights and batches. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** PyTorch's initialisation: U(−1/√H, 1/√H) everywhere; LSTM forget-gate bias 1. */
 export function initWeights(cell: CellType, vocabSize: number, hidden: number, seed: number): CharRnnWeights {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const k = 1 / Math.sqrt(hidden);
   const u = (n: number) => Float32Array.from({ length: n }, () => (2 * rand() - 1) * k);
   const G = GATES[cell];

@@ -35,3 +35,14 @@ export function newKeySecret(): { id: string; key: string } {
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
+
+/** A key's row in the SQL stores (SQLite and PostgreSQL use the same columns). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export const toApiKeyRecord = (row: ApiKeyRow): ApiKeyRecord => ({ id: row.id, name: row.name, scopes: JSON.parse(row.scopes) as ScopeMap, createdAt: row.created_at, revokedAt: row.revoked_at });

@@ -1,17 +1,8 @@
 import type { Pool } from 'pg';
+import { hashKey, newKeySecret, toApiKeyRecord } from './api-key-store.js';
 import type { ScopeMap } from './access.js';
-import { hashKey, newKeySecret } from './api-key-store.js';
-import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
+import type { ApiKeyRecord, ApiKeyRow, ApiKeyStore } from './api-key-store.js';
 
-interface Row {
-  id: string;
-  name: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, scopes: JSON.parse(row.scopes) as ScopeMap, createdAt: row.created_at, revokedAt: row.revoked_at });
 const COLUMNS = 'id, name, scopes, created_at, revoked_at';
 
 /** API keys in `rag.api_keys`: a key made on one instance works (and is revoked) on all of them. */
@@ -26,17 +17,17 @@ export class PgApiKeyStore implements ApiKeyStore {
   }
 
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
-    const row = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM rag.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashKey(key)])).rows[0];
-    return row && toRecord(row);
+    const row = (await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM rag.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashKey(key)])).rows[0];
+    return row && toApiKeyRecord(row);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM rag.api_keys ORDER BY created_at, id`)).rows.map(toRecord);
+    return (await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM rag.api_keys ORDER BY created_at, id`)).rows.map(toApiKeyRecord);
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM rag.api_keys WHERE id = $1`, [id])).rows[0];
-    return row && toRecord(row);
+    const row = (await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM rag.api_keys WHERE id = $1`, [id])).rows[0];
+    return row && toApiKeyRecord(row);
   }
 
   async revoke(id: string): Promise<boolean> {

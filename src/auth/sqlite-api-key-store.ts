@@ -1,17 +1,8 @@
 import Database from 'better-sqlite3';
+import { hashKey, newKeySecret, toApiKeyRecord } from './api-key-store.js';
 import type { ScopeMap } from './access.js';
-import { hashKey, newKeySecret } from './api-key-store.js';
-import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
+import type { ApiKeyRecord, ApiKeyRow, ApiKeyStore } from './api-key-store.js';
 
-interface Row {
-  id: string;
-  name: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const toRecord = (row: Row): ApiKeyRecord => ({ id: row.id, name: row.name, scopes: JSON.parse(row.scopes) as ScopeMap, createdAt: row.created_at, revokedAt: row.revoked_at });
 
 /** API keys in `<DATA_DIR>/auth.sqlite`, apart from every workspace's data. */
 export class SqliteApiKeyStore implements ApiKeyStore {
@@ -38,12 +29,12 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hashKey(key)) as Row | undefined;
-    return row && toRecord(row);
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hashKey(key)) as ApiKeyRow | undefined;
+    return row && toApiKeyRecord(row);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[]).map(toApiKeyRecord);
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
@@ -51,8 +42,8 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   private record(id: string): ApiKeyRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
-    return row && toRecord(row);
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    return row && toApiKeyRecord(row);
   }
 
   async revoke(id: string): Promise<boolean> {

@@ -65,6 +65,7 @@ const ConfigSchema = z.object({
   MAX_PDF_PAGES: int(1, 100_000).default(500),
   MAX_QUESTION_CHARS: int(16, 100_000).default(2000),
   MAX_K: int(1, 1000).default(50),
+  MAX_UPLOAD_DOCUMENTS: int(1, 1_000_000).default(1000),
   JSON_TEXT_FIELD: z.string().min(1).default('text'),
   MODEL_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
 

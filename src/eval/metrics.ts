@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/random.js';
 /**
  * Evaluation measures: retrieval recall@k and MRR; SQuAD-style answer normalisation, exact
  * match, token F1 and "answer contains a gold answer" (the accuracy Self-RAG reports for
@@ -91,18 +92,6 @@ export function quantile(values: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** A small seeded generator (mulberry32), so intervals are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Interval {

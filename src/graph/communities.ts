@@ -1,6 +1,7 @@
 import { UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { LouvainOptions } from 'graphology-communities-louvain';
+import { seededRandom } from '../core/random.js';
 
 /** The entity graph: undirected, with a `weight` on every edge. */
 export type EntityGraph = UndirectedGraph;
@@ -22,17 +23,6 @@ export interface CommunityOptions {
   maxSize: number;
   maxLevels: number;
   seed: number;
-}
-
-/** mulberry32: a small seeded generator, so that Louvain's random order is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /**

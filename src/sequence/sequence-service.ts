@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, ModelFileError, NotFoundError } from '../core/errors.js';
-import { seededRandom } from '../graph/communities.js';
+import { seededRandom } from '../core/random.js';
 import type { HostTensor, OnnxRuntime, RunOptions } from '../runtime/onnx-runtime.js';
 import { encodeChars } from './char-rnn.js';
 import type { CharRnnManifest } from './char-rnn.js';

@@ -40,22 +40,32 @@ describe('JobRegistry slots per workspace', () => {
   });
 });
 
-describe('rate limit over HTTP', () => {
+describe('limits over HTTP', () => {
   const ADMIN = 'admin-key-for-limit-tests-0123';
   let t: TestApp;
   beforeAll(async () => {
-    t = await testApp({ AUTH: 'on', ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
+    t = await testApp({ AUTH: 'on', ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '5', MAX_UPLOAD_DOCUMENTS: '2' });
   });
   afterAll(() => t.app.close());
 
   it('answers 429 with Retry-After once a key has used its burst; /health is never limited', async () => {
     const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN}` } });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await get('/v1/workspaces')).statusCode);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+    for (let i = 0; i < 6; i++) statuses.push((await get('/v1/workspaces')).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     const limited = await get('/v1/workspaces');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(limited.json().message).toMatch(/rate limit of 60 requests a minute/);
     for (let i = 0; i < 10; i++) expect((await t.app.inject('/health')).statusCode).toBe(200);
+  });
+
+  it('refuses an upload with more records than MAX_UPLOAD_DOCUMENTS with a 413 that points to folder jobs', async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // a token back after the rate-limit test
+    const boundary = '----limits';
+    const jsonl = ['one', 'two', 'three'].map((text) => JSON.stringify({ text })).join('\n');
+    const payload = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="three.jsonl"\r\ncontent-type: application/octet-stream\r\n\r\n${jsonl}\r\n--${boundary}--\r\n`;
+    const res = await t.app.inject({ method: 'POST', url: '/v1/workspaces/limits/documents', payload, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().message).toMatch(/3 records; one upload may hold at most 2 \(MAX_UPLOAD_DOCUMENTS\).*\/ingest/);
   });
 });

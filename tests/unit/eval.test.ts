@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/random.js';
 import { fromBeir, fromHotpotQa, fromMusique } from '../../src/eval/converters.js';
 import {
   bootstrapMean,
@@ -10,7 +11,6 @@ import {
   pairedDifference,
   recallAtK,
   reciprocalRank,
-  seededRandom,
   tokenF1,
 } from '../../src/eval/metrics.js';
 

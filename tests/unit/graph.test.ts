@@ -4,7 +4,7 @@ import { hierarchicalCommunities } from '../../src/graph/communities.js';
 import { entityKey, resolveEntities } from '../../src/graph/entity-resolution.js';
 import { NlpExtractor } from '../../src/graph/nlp-extractor.js';
 import { fillBudget, packBatches, shuffled } from '../../src/rag/graph/budget.js';
-import { seededRandom } from '../../src/graph/communities.js';
+import { seededRandom } from '../../src/core/random.js';
 
 const TEXT = `Marley was dead: to begin with. Mr. Scrooge signed the register with Bob Cratchit in London. SCROOGE never painted out Old Marley's name. Scrooge's nephew Fred came in. Bob Cratchit went home to Camden Town.`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/graph/communities.js';
+import { seededRandom } from '../../src/core/random.js';
 import { sampleToken } from '../../src/sequence/sampling.js';
 
 describe('sampleToken', () => {

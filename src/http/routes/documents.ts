@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../../core/errors.js';
 import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
 import type { IngestInput } from '../../ingestion/ingestor.js';
 import { ACCEPTED_EXTENSIONS, loaderFor } from '../../ingestion/loaders/index.js';
@@ -35,6 +35,9 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       const loader = loaderFor(file.filename);
       const bytes = await file.toBuffer();
       const docs = await loader(bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
+      if (docs.length > config.MAX_UPLOAD_DOCUMENTS) {
+        throw new PayloadTooLargeError(`${file.filename} holds ${docs.length} records; one upload may hold at most ${config.MAX_UPLOAD_DOCUMENTS} (MAX_UPLOAD_DOCUMENTS), because it is written in one transaction within the request. Put larger files under CORPORA_DIR and ingest them as a job (POST /v1/workspaces/:ws/ingest)`);
+      }
       const id = field('id');
       return docs.map((doc, i) => ({
         ...doc,

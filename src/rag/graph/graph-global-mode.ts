@@ -1,5 +1,5 @@
 import type { Embedder } from '../../embedding/embedder.js';
-import { seededRandom } from '../../graph/communities.js';
+import { seededRandom } from '../../core/random.js';
 import { reportText } from '../../graph/community-reports.js';
 import type { CommunityReport } from '../../graph/graph-index.js';
 import type { GraphService, LoadedGraph } from '../../graph/graph-service.js';

@@ -1,34 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import { InvalidInputError } from '../../core/errors.js';
+import { CHUNK_COLUMNS, DOCUMENT_COLUMNS, toChunk, toDocument } from '../sql-rows.js';
+import type { ChunkRow, DocumentRow } from '../sql-rows.js';
 import type { ChunkRecord, DocStore, DocumentRecord, NewDocument, Page, PutOutcome } from '../types.js';
 import { inTransaction, parseVector, vectorLiteral } from './pg-sql.js';
 
-interface DocumentRow {
-  id: string;
-  title: string | null;
-  source: string | null;
-  mime: string;
-  content_hash: string;
-  metadata: string;
-  char_count: number;
-  chunk_count: number;
-  created_at: string;
-  updated_at: string;
-}
 
-interface ChunkRow {
-  id: number;
-  doc_id: string;
-  ordinal: number;
-  text: string;
-  start: number;
-  end: number;
-  page: number | null;
-  token_count: number;
-}
-
-const DOCUMENT_COLUMNS = 'id, title, source, mime, content_hash, metadata, char_count, chunk_count, created_at, updated_at';
-const CHUNK_COLUMNS = 'id, doc_id, ordinal, text, start, "end", page, token_count';
 
 /**
  * A workspace's documents, chunks (with their full-text vectors) and chunk vectors in its own
@@ -206,23 +183,4 @@ function chunkColumns(doc: NewDocument, dim: number) {
     out.vectors.push(vectorLiteral(c.vector));
   });
   return out;
-}
-
-function toDocument(row: DocumentRow): DocumentRecord {
-  return {
-    id: row.id,
-    title: row.title,
-    source: row.source,
-    mime: row.mime,
-    contentHash: row.content_hash,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    charCount: row.char_count,
-    chunkCount: row.chunk_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toChunk(row: ChunkRow): ChunkRecord {
-  return { id: row.id, docId: row.doc_id, ordinal: row.ordinal, text: row.text, start: row.start, end: row.end, page: row.page, tokenCount: row.token_count };
 }
