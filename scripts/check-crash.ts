@@ -21,19 +21,13 @@ import { SqliteDocStore } from '../src/store/sqlite/sqlite-doc-store.js';
 import { startServer } from './lib/server-process.js';
 import type { ServerProcess } from './lib/server-process.js';
 import { machine, table, writeResult } from './lib/bench.js';
+import { seededRandom } from '../src/core/random.js';
 
 const KILLS = Number(process.env.KILLS ?? 20);
 const WORKSPACE = 'crash';
 const WRITERS = 3;
-let seed = Number(process.env.SEED ?? 1);
-/** mulberry32: the kill moments and the writers' choices repeat for a given SEED. */
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** The kill moments and the writers' choices repeat for a given SEED. */
+const random = seededRandom(Number(process.env.SEED ?? 1));
 
 const TOPICS = ['lighthouses', 'glaciers', 'violins', 'beekeeping', 'tramways', 'comets', 'orchards', 'printing presses', 'tides', 'mosaics', 'salt mines', 'kites'];
 function documentText(id: number, version: number): string {
