@@ -115,7 +115,8 @@ const folder = join(dataDir, 'workspaces', WORKSPACE);
 const docs = new SqliteDocStore(join(folder, 'store.sqlite'));
 const chunkIds = new Set(await docs.allChunkIds());
 const ftsIds = new Set((docs.db.prepare('SELECT rowid AS id FROM chunks_fts').all() as Array<{ id: number }>).map((r) => r.id));
-const vectorIds = new Set(await HnswVectorIndex.open(join(folder, 'vectors.hnsw'), 512, { m: 16, efConstruction: 200, efSearch: 64 }).ids());
+const dim = (await docs.getVectors([...chunkIds].slice(0, 1))).values().next().value?.length ?? 1; // the embedder's, as stored
+const vectorIds = new Set(await HnswVectorIndex.open(join(folder, 'vectors.hnsw'), dim, { m: 16, efConstruction: 200, efSearch: 64 }).ids());
 const differ = (a: Set<number>, b: Set<number>) => [...a].filter((x) => !b.has(x)).length + [...b].filter((x) => !a.has(x)).length;
 const indexMismatch = differ(chunkIds, vectorIds) + differ(chunkIds, ftsIds);
 await docs.close();

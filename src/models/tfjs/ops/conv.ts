@@ -33,13 +33,13 @@ function paddingAttrs(ctx: ConvertContext, node: TfNode): Record<string, AttrVal
   throw ctx.unsupported(node, `padding ${padding} is not supported (SAME, VALID, EXPLICIT are)`);
 }
 
-function checkNhwc(ctx: ConvertContext, node: TfNode): void {
+export function checkNhwc(ctx: ConvertContext, node: TfNode): void {
   const format = ctx.attrString(node, 'data_format', 'NHWC');
   if (format !== 'NHWC') throw ctx.unsupported(node, `data_format ${format} is not supported (NHWC is)`);
 }
 
 /** TF kernel [kh, kw, cin, cout] → ONNX [cout, cin, kh, kw]. */
-function conv2dKernel(data: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
+export function conv2dKernel(data: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < kh!; y++)
     for (let x = 0; x < kw!; x++)

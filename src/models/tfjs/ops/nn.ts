@@ -1,6 +1,7 @@
 import { attr } from '../../onnx/graph-builder.js';
 import type { ConvertContext, OpConverter, StaticDim, TensorRef } from '../convert-context.js';
 import type { TfNode } from '../graph-model.js';
+import { checkNhwc, conv2dKernel } from './conv.js';
 
 /** Swaps the last two axes (needs the rank). */
 function transposeLastTwo(ctx: ConvertContext, node: TfNode, x: TensorRef): TensorRef {
@@ -27,16 +28,6 @@ function matmul(transposeA: string, transposeB: string): OpConverter {
   };
 }
 
-/** TF kernel [kh, kw, cin, cout] → ONNX [cout, cin, kh, kw]. */
-function kernelToOihw(data: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh!; y++)
-    for (let x = 0; x < kw!; x++)
-      for (let i = 0; i < cin!; i++)
-        for (let o = 0; o < cout!; o++) out[((o * cin! + i) * kh! + y) * kw! + x] = data[((y * kw! + x) * cin! + i) * cout! + o]!;
-  return out;
-}
-
 /**
  * Conv2D in NHWC. A 1×1, stride-1 convolution (how transformers write dense layers) is a
  * MatMul over the channel axis unless the conversion asks for Conv (CNNs); anything else runs as an NCHW Conv between transposes,
@@ -45,8 +36,7 @@ function kernelToOihw(data: Float32Array, [kh, kw, cin, cout]: number[]): Float3
 const conv2d: OpConverter = (ctx, node) => {
   const x = ctx.input(node, 0);
   const kernel = ctx.constantWeight(node, 1, 'filter');
-  const format = ctx.attrString(node, 'data_format', 'NHWC');
-  if (format !== 'NHWC') throw ctx.unsupported(node, `data_format ${format} is not supported (NHWC is)`);
+  checkNhwc(ctx, node);
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
   const strides = ctx.attrInts(node, 'strides');
   const dilations = ctx.attrInts(node, 'dilations');
@@ -58,7 +48,7 @@ const conv2d: OpConverter = (ctx, node) => {
     const w = b.initializer(`${node.name}/kernel`, 'float32', [cin, cout], kernel.data as Float32Array);
     return [{ name: b.op('MatMul', [x.name, w]), dtype: 'float32', shape: outShape(x.shape?.[1] ?? null, x.shape?.[2] ?? null) }];
   }
-  const w = b.initializer(`${node.name}/kernel`, 'float32', [cout, cin, kh, kw], kernelToOihw(kernel.data as Float32Array, kernel.shape));
+  const w = b.initializer(`${node.name}/kernel`, 'float32', [cout, cin, kh, kw], conv2dKernel(kernel.data as Float32Array, kernel.shape));
   const attrs: Record<string, ReturnType<typeof attr.int>> = {
     kernel_shape: attr.ints([kh, kw]),
     strides: attr.ints(stride),
