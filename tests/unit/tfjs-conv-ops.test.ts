@@ -2,6 +2,7 @@
  * The converter's convolutional ops (src/models/tfjs/ops/conv.ts), each converted from a small
  * hand-written TF.js graph and run on ONNX Runtime against TF.js running the same graph.
  */
+import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadReferenceGraphModel, tf } from '../../scripts/lib/tfjs-reference.js';
 import { convertTfGraphToOnnx } from '../../src/models/tfjs/convert.js';
@@ -10,6 +11,7 @@ import type { TfAttr } from '../../src/models/tfjs/graph-model.js';
 import { a, TfGraphWriter } from '../support/tf-graph.js';
 import { tempDir, testRuntime } from '../support/runtime.js';
 
+const { onnx } = onnxProto;
 const runtime = testRuntime();
 afterAll(() => runtime.close());
 
@@ -21,10 +23,12 @@ const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
 const strs = (values: string[]): TfAttr => ({ list: { s: values.map((v) => Buffer.from(v).toString('base64')) } });
 const conv = (strides: number[], padding: string): Record<string, TfAttr> => ({ strides: a.ints(strides), padding: a.str(padding), data_format: a.str('NHWC'), dilations: a.ints([1, 1, 1, 1]) });
 
-async function expectSameAsTfjs(g: TfGraphWriter, input: { name: string; shape: number[] }, output: string, pointwiseConv?: 'matmul' | 'conv'): Promise<void> {
+/** Converts, runs both, compares within 1e-5; returns the ONNX ops written, with their counts. */
+async function expectSameAsTfjs(g: TfGraphWriter, input: { name: string; shape: number[] }, output: string, pointwiseConv?: 'matmul' | 'conv'): Promise<Record<string, number>> {
   const dir = tempDir('tf-conv');
   const path = g.write(dir);
-  const session = await runtime.load(dir, convertTfGraphToOnnx(await loadTfGraphModel(path), { outputs: { [output]: 'out' }, pointwiseConv }));
+  const onnxBytes = convertTfGraphToOnnx(await loadTfGraphModel(path), { outputs: { [output]: 'out' }, pointwiseConv });
+  const session = await runtime.load(dir, onnxBytes);
   const values = Float32Array.from(seeded(size(input.shape), 3));
   const ours = (await session.run({ [input.name]: { type: 'float32', data: values, dims: input.shape } })).out!;
   const reference = await loadReferenceGraphModel(path);
@@ -34,6 +38,9 @@ async function expectSameAsTfjs(g: TfGraphWriter, input: { name: string; shape: 
   let max = 0;
   (ours.data as Float32Array).forEach((v, i) => (max = Math.max(max, Math.abs(v - wantValues[i]!))));
   expect(max).toBeLessThanOrEqual(1e-5);
+  const ops: Record<string, number> = {};
+  for (const node of onnx.ModelProto.decode(onnxBytes).graph!.node!) ops[node.opType!] = (ops[node.opType!] ?? 0) + 1;
+  return ops;
 }
 
 describe('convolutional ops against TF.js', () => {
@@ -106,6 +113,58 @@ describe('convolutional ops against TF.js', () => {
       const x = g.placeholder('x', 'float32', [1, 5, 4, 2]);
       g.op('ResizeNearestNeighbor', 'y', [x, g.const('size', 'int32', [2], [...target])], { align_corners: a.bool(alignCorners), half_pixel_centers: a.bool(halfPixel) });
       await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 2] }, 'y');
+    }
+  });
+
+  it('DepthToSpace (NHWC, block 2 and 3) keeps TF\'s depth order', async () => {
+    for (const block of [2, 3]) {
+      const g = new TfGraphWriter();
+      const x = g.placeholder('x', 'float32', [1, 3, 2, 2 * block * block]);
+      g.op('DepthToSpace', 'y', [x], { block_size: a.int(block), data_format: a.str('NHWC') });
+      await expectSameAsTfjs(g, { name: 'x', shape: [1, 3, 2, 2 * block * block] }, 'y');
+    }
+  });
+});
+
+describe('fusions before conversion (src/models/tfjs/fusions.ts) against TF.js', () => {
+  // 1/6 as TF.js stores it (float16), as in MobileNetV3 exports
+  const sixth = 0.1666259765625;
+
+  it('hard-swish x·relu6(x + 3)·c and hard-sigmoid relu6(x + 3)·c become HardSwish / HardSigmoid, scaled by 6c', async () => {
+    const g = new TfGraphWriter();
+    const x = g.placeholder('x', 'float32', [1, 4, 5, 3]);
+    const scaled = g.op('Mul', 'scaled', [g.const('c', 'float32', [], [sixth]), x]);
+    const plus3 = g.op('AddV2', 'plus3', [x, g.const('three', 'float32', [], [3])]);
+    const swish = g.op('Mul', 'swish', [scaled, g.op('Relu6', 'r6', [plus3])]);
+    const shifted = g.op('Add', 'shifted', [g.const('three_b', 'float32', [], [3]), swish]);
+    const sigmoid = g.op('Mul', 'sigmoid', [g.op('Relu6', 'r6b', [shifted]), g.const('c2', 'float32', [], [sixth])]);
+    g.op('Mul', 'y', [swish, sigmoid]);
+    const ops = await expectSameAsTfjs(g, { name: 'x', shape: [1, 4, 5, 3] }, 'y');
+    expect(ops).toMatchObject({ HardSwish: 1, HardSigmoid: 1 });
+    expect(ops.Clip).toBeUndefined();
+  });
+
+  it('a pattern whose intermediate is read elsewhere, or whose constant is not 1/6, is left as it is', async () => {
+    const g = new TfGraphWriter();
+    const x = g.placeholder('x', 'float32', [1, 4, 5, 3]);
+    const plus3 = g.op('AddV2', 'plus3', [x, g.const('three', 'float32', [], [3])]);
+    const r6 = g.op('Relu6', 'r6', [plus3]);
+    const swish = g.op('Mul', 'swish', [g.op('Mul', 'scaled', [x, g.const('c', 'float32', [], [sixth])]), r6]);
+    const notSixth = g.op('Mul', 'quarter', [g.op('Relu6', 'r6b', [g.op('AddV2', 'p3b', [x, g.const('three_b', 'float32', [], [3])])]), g.const('c2', 'float32', [], [0.25])]);
+    g.op('AddN', 'y', [swish, r6, notSixth], { N: a.int(3) });
+    const ops = await expectSameAsTfjs(g, { name: 'x', shape: [1, 4, 5, 3] }, 'y');
+    expect(ops.HardSwish).toBeUndefined();
+    expect(ops.HardSigmoid).toBeUndefined();
+  });
+
+  it('a constant Add after Conv2DBackpropInput becomes the ConvTranspose bias (per channel and broadcast)', async () => {
+    for (const bias of [[0.5, -1], [0.25]]) {
+      const g = new TfGraphWriter();
+      const x = g.placeholder('x', 'float32', [1, 5, 4, 3]);
+      const t = g.op('Conv2DBackpropInput', 't', [g.const('sizes', 'int32', [4], [1, 10, 8, 2]), g.const('k', 'float32', [2, 2, 2, 3], seeded(24, 17)), x], conv([1, 2, 2, 1], 'SAME'));
+      g.op('Add', 'y', [t, g.const('b', 'float32', [bias.length], bias)]);
+      const ops = await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 3] }, 'y');
+      expect(ops.Add).toBeUndefined();
     }
   });
 });

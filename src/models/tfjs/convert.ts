@@ -1,11 +1,12 @@
 import { ConversionError } from '../../core/errors.js';
 import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { ConvertContext, describe, onnxDtypeOfTf } from './convert-context.js';
+import { fuseForOnnxRuntime } from './fusions.js';
 import type { TfGraphModel, TfNode } from './graph-model.js';
 import { OP_CONVERTERS } from './ops/index.js';
 
 /** Bump when converter output changes, so cached conversions are rebuilt. */
-export const CONVERTER_VERSION = '1';
+export const CONVERTER_VERSION = '2';
 
 export interface ConvertOptions {
   /** TF node name → ONNX output name. Defaults to every node nothing else consumes, under its own name. */
@@ -19,7 +20,8 @@ export interface ConvertOptions {
 
 /** Converts a TF.js graph model into the bytes of an ONNX model. */
 export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOptions = {}): Uint8Array {
-  const nodes = options.pruneToOutputs && options.outputs ? ancestors(model.nodes, Object.keys(options.outputs)) : model.nodes;
+  const selected = options.pruneToOutputs && options.outputs ? ancestors(model.nodes, Object.keys(options.outputs)) : model.nodes;
+  const nodes = fuseForOnnxRuntime(selected, model, Object.keys(options.outputs ?? {}));
   const missing = [...new Set(nodes.map((n) => n.op))].filter((op) => op !== 'Const' && op !== 'Placeholder' && op !== 'NoOp' && !OP_CONVERTERS[op]);
   if (missing.length) {
     throw new ConversionError(`${model.source}: ops not covered by the converter: ${missing.join(', ')}. Add them under src/models/tfjs/ops/.`);

@@ -3,11 +3,14 @@
  * the graph converter reads: each layer becomes the TF ops it computes (Conv2D → Conv2D + BiasAdd
  * + activation, Concatenate → ConcatV2, Add → AddN, UpSampling2D → ResizeNearestNeighbor), its
  * weights keep their manifest names (`<layer>/kernel`, `<layer>/bias`). BatchNormalization is folded
- * into a per-channel scale and shift at conversion; Dropout is the identity (inference).
+ * into a per-channel scale and shift at conversion; Dropout is the identity (inference). A nearest
+ * UpSampling2D read only by a 'same' Conv2D is folded into it as a sub-pixel convolution
+ * (Conv2D + DepthToSpace, see subpixel.ts).
  */
 import { ConversionError, ModelFileError } from '../../core/errors.js';
 import { readJson, readWeights } from './graph-model.js';
 import type { TfAttr, TfGraphModel, TfNode, Weight } from './graph-model.js';
+import { subpixelApplies, subpixelBias, subpixelKernel } from './subpixel.js';
 
 interface KerasLayer {
   class_name: string;
@@ -24,7 +27,7 @@ const ints = (values: number[]): TfAttr => ({ list: { i: values.map(String) } })
 const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Relu6', sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'Elu', softmax: 'Softmax' };
 
 export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphModel> {
-  const json = (await readJson(modelJsonPath)) as unknown as { modelTopology?: { model_config?: { class_name: string; config: { layers: KerasLayer[] } } } };
+  const json = (await readJson(modelJsonPath)) as unknown as { modelTopology?: { model_config?: { class_name: string; config: { layers: KerasLayer[]; output_layers?: unknown } } } };
   const config = json.modelTopology?.model_config;
   if (!config || !Array.isArray(config.config?.layers)) throw new ModelFileError(modelJsonPath, 'it has no modelTopology.model_config.config.layers; it is not a TF.js layers model');
   if (config.class_name !== 'Functional' && config.class_name !== 'Model' && config.class_name !== 'Sequential') {
@@ -33,7 +36,6 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
   const weights = await readWeights(modelJsonPath, (json as { weightsManifest?: never }).weightsManifest);
   const nodes: TfNode[] = [];
   const outputOf = new Map<string, string>();
-  let previous: string | undefined;
   const constant = (name: string, weight: Weight | undefined, dtype: TfAttr) => {
     if (!weight) throw new ModelFileError(modelJsonPath, `weight "${name}" is not in its weight manifest`);
     weights.set(name, weight);
@@ -44,10 +46,14 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
     nodes.push({ name, op: kind, input, attr: { T: FLOAT, ...attr } });
     return name;
   };
-  for (const layer of config.config.layers) {
+  const layers = config.config.layers;
+  const inputLayers = layers.map((layer, i) => (layer.inbound_nodes?.length ? layer.inbound_nodes[0]!.map(([from]) => from) : i > 0 ? [layers[i - 1]!.config.name] : []));
+  const folded = foldableUpsamples(layers, inputLayers, config.config.output_layers);
+  const upsampled = new Map<string, { input: string; factor: number }>();
+  for (const [index, layer] of layers.entries()) {
     const name = layer.config.name;
     const c = layer.config;
-    const inputs = layer.inbound_nodes?.length ? layer.inbound_nodes[0]!.map(([from]) => outputOf.get(from)!) : previous ? [previous] : [];
+    const inputs = inputLayers[index]!.map((from) => outputOf.get(from)!);
     const where = `${modelJsonPath}: layer ${name} (${layer.class_name})`;
     if ((c.data_format ?? 'channels_last') !== 'channels_last') throw new ConversionError(`${where}: data_format ${String(c.data_format)} is not supported (channels_last is)`);
     let out: string;
@@ -62,14 +68,23 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
         const strides = c.strides as number[];
         const dilation = c.dilation_rate as number[];
         if (((c.groups as number | undefined) ?? 1) !== 1) throw new ConversionError(`${where}: grouped convolution is not supported`);
-        out = op(`${name}/Conv2D`, 'Conv2D', [inputs[0]!, constant(`${name}/kernel`, weights.get(`${name}/kernel`), FLOAT)], {
+        const upsample = upsampled.get(inputLayers[index]![0]!);
+        let kernel = weights.get(`${name}/kernel`);
+        let bias = weights.get(`${name}/bias`);
+        if (upsample && kernel) {
+          kernel = { dtype: 'float32', ...subpixelKernel(kernel.data as Float32Array, kernel.shape, upsample.factor) };
+          if (bias) bias = { dtype: 'float32', shape: [kernel.shape[3]!], data: subpixelBias(bias.data as Float32Array, upsample.factor) };
+        }
+        const suffix = upsample ? '_subpixel' : '';
+        out = op(`${name}/Conv2D`, 'Conv2D', [upsample?.input ?? inputs[0]!, constant(`${name}/kernel${suffix}`, kernel, FLOAT)], {
           strides: ints([1, strides[0]!, strides[1]!, 1]),
           dilations: ints([1, dilation[0]!, dilation[1]!, 1]),
           padding: str(String(c.padding).toUpperCase()),
           data_format: str('NHWC'),
         });
-        if (c.use_bias !== false) out = op(`${name}/BiasAdd`, 'BiasAdd', [out, constant(`${name}/bias`, weights.get(`${name}/bias`), FLOAT)], { data_format: str('NHWC') });
+        if (c.use_bias !== false) out = op(`${name}/BiasAdd`, 'BiasAdd', [out, constant(`${name}/bias${suffix}`, bias, FLOAT)], { data_format: str('NHWC') });
         out = activation(where, String(c.activation ?? 'linear'), out, `${name}/activation`, op);
+        if (upsample) out = op(name, 'DepthToSpace', [out], { block_size: { i: String(upsample.factor) }, data_format: str('NHWC') });
         break;
       }
       case 'Activation':
@@ -165,6 +180,11 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
       case 'UpSampling2D': {
         if ((c.interpolation ?? 'nearest') !== 'nearest') throw new ConversionError(`${where}: interpolation ${String(c.interpolation)} is not supported (nearest is)`);
         const [sy, sx] = c.size as [number, number];
+        if (folded.has(name)) {
+          upsampled.set(name, { input: inputs[0]!, factor: sy });
+          out = inputs[0]!; // read only by the convolution that folds it in
+          break;
+        }
         const shape = op(`${name}/shape`, 'Shape', [inputs[0]!], { out_type: INT32 });
         const begin = constant(`${name}/begin`, { dtype: 'int32', shape: [1], data: Int32Array.from([1]) }, INT32);
         const end = constant(`${name}/end`, { dtype: 'int32', shape: [1], data: Int32Array.from([3]) }, INT32);
@@ -179,9 +199,29 @@ export async function loadTfLayersModel(modelJsonPath: string): Promise<TfGraphM
         throw new ConversionError(`${where}: layer type ${layer.class_name} is not covered (InputLayer, Conv2D, DepthwiseConv2D, Dense, BatchNormalization, Activation, ReLU, ZeroPadding2D, AveragePooling2D, MaxPooling2D, GlobalAveragePooling2D, Flatten, Dropout, Concatenate, Add, UpSampling2D are); add it in src/models/tfjs/layers-model.ts`);
     }
     outputOf.set(name, out);
-    previous = out;
   }
   return { nodes, weights, source: modelJsonPath };
+}
+
+/**
+ * Nearest UpSampling2D layers whose only reader is a Conv2D that can absorb them as a sub-pixel
+ * convolution (see subpixel.ts), and that are not model outputs themselves.
+ */
+function foldableUpsamples(layers: KerasLayer[], inputLayers: string[][], outputLayers: unknown): Set<string> {
+  const outputs = new Set((Array.isArray(outputLayers) ? outputLayers : []).map((o) => String((o as unknown[])[0])));
+  if (!Array.isArray(outputLayers)) outputs.add(layers[layers.length - 1]!.config.name); // Sequential: the last layer
+  const readers = new Map<string, KerasLayer[]>();
+  layers.forEach((layer, i) => inputLayers[i]!.forEach((from) => readers.set(from, [...(readers.get(from) ?? []), layer])));
+  const folded = new Set<string>();
+  for (const layer of layers) {
+    const c = layer.config;
+    if (layer.class_name !== 'UpSampling2D' || (c.interpolation ?? 'nearest') !== 'nearest' || outputs.has(c.name)) continue;
+    const [reader, ...others] = readers.get(c.name) ?? [];
+    if (!reader || others.length || reader.class_name !== 'Conv2D' || ((reader.config.groups as number | undefined) ?? 1) !== 1) continue;
+    const r = reader.config;
+    if (subpixelApplies(r.kernel_size as number[], r.strides as number[], r.dilation_rate as number[], String(r.padding), c.size as [number, number])) folded.add(c.name);
+  }
+  return folded;
 }
 
 function activation(where: string, kind: string, input: string, name: string, op: (name: string, kind: string, input: string[]) => string): string {

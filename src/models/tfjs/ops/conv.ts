@@ -1,7 +1,7 @@
 /**
  * The convolutional-network ops of vision graphs (TF.js graph models of CenterNet, MediaPipe
  * selfie, …), in NHWC: fused Conv2D (+ bias, batch-norm offset, activation), depthwise and
- * transposed convolution, pooling, bilinear resizing and AddN. Each runs as the NCHW ONNX op
+ * transposed convolution, pooling, bilinear resizing, DepthToSpace and AddN. Each runs as the NCHW ONNX op
  * between transposes, which ONNX Runtime's layout optimiser removes between consecutive ops.
  */
 import { attr } from '../../onnx/graph-builder.js';
@@ -127,7 +127,7 @@ function convolution(depthwise: boolean, fused: boolean): OpConverter {
   };
 }
 
-/** Conv2DBackpropInput (a transposed convolution): inputs output_size, filter, input. */
+/** Conv2DBackpropInput (a transposed convolution): inputs output_size, filter, input, and the bias fusions.ts folds in. */
 const conv2dTranspose: OpConverter = (ctx, node) => {
   checkNhwc(ctx, node);
   const size = ctx.constant(node, 0, 'input_sizes').values; // [n, h, w, c]
@@ -150,7 +150,14 @@ const conv2dTranspose: OpConverter = (ctx, node) => {
   const extraW = outW - ((inW - 1) * sw + kw - totalW);
   const b = ctx.builder;
   const w = b.initializer(`${node.name}/kernel`, 'float32', [cin, cout, kh, kw], transposedKernel(kernel.data as Float32Array, kernel.shape));
-  const y = b.op('ConvTranspose', [transpose(ctx, x.name, TO_NCHW), w], {
+  const inputs = [transpose(ctx, x.name, TO_NCHW), w];
+  if (ctx.dataInputs(node).length > 3) {
+    const bias = ctx.constantWeight(node, 3, 'bias');
+    const values = bias.data as Float32Array;
+    if (values.length !== 1 && values.length !== cout) throw ctx.unsupported(node, `a bias of ${values.length} values for ${cout} channels`);
+    inputs.push(b.initializer(`${node.name}/bias`, 'float32', [cout], values.length === cout ? values : new Float32Array(cout).fill(values[0]!)));
+  }
+  const y = b.op('ConvTranspose', inputs, {
     kernel_shape: attr.ints([kh, kw]),
     strides: attr.ints([sh, sw]),
     pads: attr.ints([top, left, totalH - top, totalW - left]),
@@ -217,6 +224,17 @@ const pad: OpConverter = (ctx, node) => {
   return [{ ...x, name: ctx.builder.op('Pad', [x.name, ctx.builder.int64s(pads)]), shape }];
 };
 
+/** DepthToSpace (NHWC): TF's depth order is ONNX's DCR mode. */
+const depthToSpace: OpConverter = (ctx, node) => {
+  checkNhwc(ctx, node);
+  const x = ctx.input(node, 0);
+  const block = ctx.attrInt(node, 'block_size');
+  const y = ctx.builder.op('DepthToSpace', [transpose(ctx, x.name, TO_NCHW)], { blocksize: attr.int(block), mode: attr.string('DCR') });
+  const [n, h, w, c] = x.shape ?? [null, null, null, null];
+  const scaled = (d: StaticDim | undefined) => (d == null ? null : d * block);
+  return [{ name: transpose(ctx, y, TO_NHWC), dtype: x.dtype, shape: [n ?? null, scaled(h), scaled(w), c == null ? null : c / (block * block)] }];
+};
+
 const addN: OpConverter = (ctx, node) => {
   const inputs: TensorRef[] = ctx.dataInputs(node).map((_, i) => ctx.input(node, i));
   return [{ ...inputs[0]!, name: ctx.builder.op('Sum', inputs.map((t) => t.name)) }];
@@ -231,6 +249,7 @@ export const convOps: Record<string, OpConverter> = {
   AvgPool: pool('AveragePool'),
   ResizeBilinear: resize('linear'),
   ResizeNearestNeighbor: resize('nearest'),
+  DepthToSpace: depthToSpace,
   AddN: addN,
   Pad: pad,
 };

@@ -24,6 +24,22 @@ function unary(onnxOp: string): OpConverter {
   };
 }
 
+/**
+ * MobileNetV3's x·relu6(x + 3)·c and relu6(x + 3)·c, fused by fusions.ts from their TF ops, with
+ * input 1 the constant c ≈ 1/6. ONNX's ops use 1/6 exactly, so the result is scaled by 6c: the
+ * same numbers as the TF ops when c is stored rounded (TF.js keeps it as float16).
+ */
+function hard(onnxOp: 'HardSwish' | 'HardSigmoid'): OpConverter {
+  return (ctx, node) => {
+    const x = ctx.input(node, 0);
+    const b = ctx.builder;
+    const c = ctx.constant(node, 1, 'scale').values[0]!;
+    const y = b.op(onnxOp, [x.name], onnxOp === 'HardSigmoid' ? { alpha: attr.float(1 / 6), beta: attr.float(0.5) } : {});
+    const scale = Math.fround(6 * c);
+    return [{ ...x, name: scale === 1 ? y : b.op('Mul', [y, b.scalar('float32', scale)]) }];
+  };
+}
+
 function binary(onnxOp: string, resultDtype?: OnnxDtype): OpConverter {
   return (ctx, node) => {
     const a = ctx.input(node, 0);
@@ -111,6 +127,8 @@ export const elementwiseOps: Record<string, OpConverter> = {
   Sigmoid: unary('Sigmoid'),
   Relu: unary('Relu'),
   Relu6: relu6,
+  _HardSwish: hard('HardSwish'),
+  _HardSigmoid: hard('HardSigmoid'),
   LeakyRelu: leakyRelu,
   Cast: cast,
   SelectV2: select,
