@@ -167,4 +167,13 @@ describe('fusions before conversion (src/models/tfjs/fusions.ts) against TF.js',
       expect(ops.Add).toBeUndefined();
     }
   });
+
+  it('an Add of a whole tensor after Conv2DBackpropInput is not a bias and stays an Add', async () => {
+    const g = new TfGraphWriter();
+    const x = g.placeholder('x', 'float32', [1, 5, 4, 3]);
+    const t = g.op('Conv2DBackpropInput', 't', [g.const('sizes', 'int32', [4], [1, 10, 8, 2]), g.const('k', 'float32', [2, 2, 2, 3], seeded(24, 17)), x], conv([1, 2, 2, 1], 'SAME'));
+    g.op('Add', 'y', [t, g.const('map', 'float32', [1, 10, 8, 2], seeded(160, 19))]);
+    const ops = await expectSameAsTfjs(g, { name: 'x', shape: [1, 5, 4, 3] }, 'y');
+    expect(ops.Add).toBe(1);
+  });
 });

@@ -22,7 +22,7 @@ class GraphView {
 
   constructor(
     nodes: TfNode[],
-    private readonly model: TfGraphModel,
+    readonly model: TfGraphModel,
     outputs: string[],
   ) {
     this.byName = new Map(nodes.map((n) => [n.name, n]));
@@ -40,11 +40,14 @@ class GraphView {
     return readers.length === 1 && !this.kept.has(node.name) ? readers[0] : undefined;
   }
 
+  /** How many values a constant node holds (undefined for anything else). */
+  constantSize(node: TfNode | undefined): number | undefined {
+    return node?.op === 'Const' ? this.model.weights.get(node.name)?.data.length : undefined;
+  }
+
   /** The value of a scalar (or one-element) constant node. */
   scalar(node: TfNode | undefined): number | undefined {
-    if (node?.op !== 'Const') return undefined;
-    const weight = this.model.weights.get(node.name);
-    return weight && weight.data.length === 1 ? Number(weight.data[0]) : undefined;
+    return this.constantSize(node) === 1 ? Number(this.model.weights.get(node!.name)!.data[0]) : undefined;
   }
 }
 
@@ -67,12 +70,15 @@ export function fuseForOnnxRuntime(nodes: TfNode[], model: TfGraphModel, outputs
   return nodes.filter((n) => !dropped.has(n.name)).map((n) => replaced.get(n.name) ?? n);
 }
 
+/** Conv2DBackpropInput → Add(constant of one value or one per output channel). */
 function transposedConvBias(graph: GraphView, conv: TfNode): { add: TfNode; constant: TfNode } | undefined {
   if (conv.op !== 'Conv2DBackpropInput' || (conv.input ?? []).length !== 3) return undefined;
   const add = graph.soleReader(conv);
-  if (!add || !ADDS.has(add.op)) return undefined;
+  if (!add || !ADDS.has(add.op) || graph.inputs(add).length !== 2) return undefined;
   const constant = graph.inputs(add).find((n) => n !== conv);
-  return constant?.op === 'Const' && graph.inputs(add).length === 2 ? { add, constant } : undefined;
+  const outputChannels = graph.model.weights.get(graph.inputs(conv)[1]?.name ?? '')?.shape[2]; // filter [kh, kw, out, in]
+  const size = graph.constantSize(constant);
+  return constant && (size === 1 || (size !== undefined && size === outputChannels)) ? { add, constant } : undefined;
 }
 
 const isSixth = (c: number | undefined) => c !== undefined && Math.abs(6 * c - 1) <= 1e-3;
