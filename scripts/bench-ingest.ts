@@ -16,7 +16,7 @@ import type { Embedder } from '../src/embedding/embedder.js';
 import { UseLiteEmbedder } from '../src/embedding/use-lite/use-lite-embedder.js';
 import { ModelCache } from '../src/models/model-cache.js';
 import { HOTPOTQA_100, readCorpus } from './lib/datasets.js';
-import { ingestFolderJob, machine, table, writeResult } from './lib/bench.js';
+import { cpuSeconds, ingestFolderJob, machine, table, writeResult } from './lib/bench.js';
 
 const corpus = readCorpus(HOTPOTQA_100);
 const corporaDir = mkdtempSync(join(tmpdir(), 'bench-ingest-corpora-'));
@@ -39,28 +39,30 @@ async function endToEndRun(workspace: string): Promise<number> {
 }
 
 // Alternate the two measurements, so that drift in the machine's speed hits both alike.
-// CPU seconds of the whole process (main thread and model workers) tell how much of the gap is
-// work the pipeline adds and how much is cores left idle.
-const cpuSeconds = (since: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
+// CPU seconds of the whole process and of the main thread tell how much of the gap is work the
+// pipeline adds (and where) and how much is cores left idle.
+type Cpu = { all: number; main: number | null };
+const cpuSince = (start: Cpu): Cpu => {
+  const now = cpuSeconds();
+  return { all: now.all - start.all, main: now.main === null || start.main === null ? null : now.main - start.main };
 };
-const runs: Array<{ endToEnd: number; embedOnly: number; endToEndCpu: number; embedOnlyCpu: number }> = [];
+const runs: Array<{ endToEnd: number; embedOnly: number; endToEndCpu: Cpu; embedOnlyCpu: Cpu }> = [];
 for (let r = 0; r < Number(process.env.BENCH_REPEAT ?? 7); r++) {
-  const cpuStart = process.cpuUsage();
+  const cpuStart = cpuSeconds();
   const endToEnd = await endToEndRun(`bench${r}`);
-  const endToEndCpu = cpuSeconds(cpuStart);
+  const endToEndCpu = cpuSince(cpuStart);
   const ws = await workspaces.get(`bench${r}`);
   const chunkTexts = (await ws.docs.getChunks(await ws.docs.allChunkIds())).map((c) => c.text);
   // A fresh embedder (same model session, empty tokenisation cache), so that the baseline
   // tokenises the texts as the pipeline did.
   const alone = await freshEmbedder();
   const start = performance.now();
-  const embedCpuStart = process.cpuUsage();
+  const embedCpuStart = cpuSeconds();
   await alone.embed(chunkTexts, { priority: 'batch' });
-  runs.push({ endToEnd, embedOnly: (performance.now() - start) / 1000, endToEndCpu, embedOnlyCpu: cpuSeconds(embedCpuStart) });
+  runs.push({ endToEnd, embedOnly: (performance.now() - start) / 1000, endToEndCpu, embedOnlyCpu: cpuSince(embedCpuStart) });
   const last = runs.at(-1)!;
-  console.error(`run ${r + 1}: end to end ${endToEnd.toFixed(1)} s (CPU ${last.endToEndCpu.toFixed(1)} s), embedder alone ${last.embedOnly.toFixed(1)} s (CPU ${last.embedOnlyCpu.toFixed(1)} s)`);
+  const cpu = (c: Cpu) => `CPU ${c.all.toFixed(1)} s, main thread ${c.main?.toFixed(1) ?? '?'} s`;
+  console.error(`run ${r + 1}: end to end ${endToEnd.toFixed(1)} s (${cpu(last.endToEndCpu)}), embedder alone ${last.embedOnly.toFixed(1)} s (${cpu(last.embedOnlyCpu)})`);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const endToEnd = median(runs.map((r) => r.endToEnd));

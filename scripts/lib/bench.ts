@@ -1,4 +1,5 @@
 /** Helpers shared by the benchmark scripts: result files and plain-text tables. */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,23 @@ export function table(rows: Array<Record<string, string | number>>): string {
 function format(v: string | number | undefined): string {
   if (typeof v !== 'number') return v ?? '';
   return Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
+}
+
+/**
+ * CPU seconds used so far by this process: all threads, and the main (event-loop) thread alone,
+ * read from /proc (Linux); the main thread is null where /proc is missing.
+ */
+export function cpuSeconds(): { all: number; main: number | null } {
+  const used = process.cpuUsage();
+  let main: number | null = null;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    main = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    // not Linux
+  }
+  return { all: (used.user + used.system) / 1e6, main };
 }
 
 export function percentile(sorted: number[], p: number): number {
