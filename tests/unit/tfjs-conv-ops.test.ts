@@ -144,6 +144,20 @@ describe('fusions before conversion (src/models/tfjs/fusions.ts) against TF.js',
     expect(ops.Clip).toBeUndefined();
   });
 
+  it('a hard-swish read only by a convolution hands its 6c factor to the filter (no Mul left)', async () => {
+    for (const conv2dOp of ['DepthwiseConv2dNative', 'Conv2D'] as const) {
+      const g = new TfGraphWriter();
+      const x = g.placeholder('x', 'float32', [1, 6, 5, 3]);
+      const scaled = g.op('Mul', 'scaled', [x, g.const('c', 'float32', [], [sixth])]);
+      const swish = g.op('Mul', 'swish', [scaled, g.op('Relu6', 'r6', [g.op('AddV2', 'plus3', [x, g.const('three', 'float32', [], [3])])])]);
+      const k = g.const('k', 'float32', [3, 3, 3, 1], seeded(27, 23).map((v) => v * 2));
+      g.op(conv2dOp, 'y', [swish, k], conv([1, 1, 1, 1], 'SAME'));
+      const ops = await expectSameAsTfjs(g, { name: 'x', shape: [1, 6, 5, 3] }, 'y');
+      expect(ops.HardSwish).toBe(1);
+      expect(ops.Mul).toBeUndefined();
+    }
+  });
+
   it('a pattern whose intermediate is read elsewhere, or whose constant is not 1/6, is left as it is', async () => {
     const g = new TfGraphWriter();
     const x = g.placeholder('x', 'float32', [1, 4, 5, 3]);

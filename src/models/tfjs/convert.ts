@@ -6,7 +6,7 @@ import type { TfGraphModel, TfNode } from './graph-model.js';
 import { OP_CONVERTERS } from './ops/index.js';
 
 /** Bump when converter output changes, so cached conversions are rebuilt. */
-export const CONVERTER_VERSION = '2';
+export const CONVERTER_VERSION = '3';
 
 export interface ConvertOptions {
   /** TF node name → ONNX output name. Defaults to every node nothing else consumes, under its own name. */

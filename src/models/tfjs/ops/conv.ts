@@ -7,7 +7,7 @@
 import { attr } from '../../onnx/graph-builder.js';
 import type { AttrValue } from '../../onnx/graph-builder.js';
 import type { ConvertContext, OpConverter, StaticDim, TensorRef } from '../convert-context.js';
-import type { TfNode } from '../graph-model.js';
+import type { TfNode, Weight } from '../graph-model.js';
 
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
@@ -36,6 +36,13 @@ function paddingAttrs(ctx: ConvertContext, node: TfNode): Record<string, AttrVal
 export function checkNhwc(ctx: ConvertContext, node: TfNode): void {
   const format = ctx.attrString(node, 'data_format', 'NHWC');
   if (format !== 'NHWC') throw ctx.unsupported(node, `data_format ${format} is not supported (NHWC is)`);
+}
+
+/** A convolution's filter (input 1), times the `_input_scale` that fusions.ts moves into it from its input. */
+export function convolutionFilter(ctx: ConvertContext, node: TfNode): Weight {
+  const filter = ctx.constantWeight(node, 1, 'filter');
+  const scale = node.attr?._input_scale?.f;
+  return scale === undefined ? filter : { ...filter, data: Float32Array.from(filter.data as Float32Array, (v) => v * scale) };
 }
 
 /** TF kernel [kh, kw, cin, cout] → ONNX [cout, cin, kh, kw]. */
@@ -98,7 +105,7 @@ function convolution(depthwise: boolean, fused: boolean): OpConverter {
   return (ctx, node) => {
     checkNhwc(ctx, node);
     const x = ctx.input(node, 0);
-    const kernel = ctx.constantWeight(node, 1, 'filter');
+    const kernel = convolutionFilter(ctx, node);
     const [kh, kw, cin, last] = kernel.shape as [number, number, number, number];
     const cout = depthwise ? cin * last : last;
     const b = ctx.builder;

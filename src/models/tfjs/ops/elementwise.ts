@@ -33,9 +33,8 @@ function hard(onnxOp: 'HardSwish' | 'HardSigmoid'): OpConverter {
   return (ctx, node) => {
     const x = ctx.input(node, 0);
     const b = ctx.builder;
-    const c = ctx.constant(node, 1, 'scale').values[0]!;
     const y = b.op(onnxOp, [x.name], onnxOp === 'HardSigmoid' ? { alpha: attr.float(1 / 6), beta: attr.float(0.5) } : {});
-    const scale = Math.fround(6 * c);
+    const scale = ctx.dataInputs(node).length > 1 ? Math.fround(6 * ctx.constant(node, 1, 'scale').values[0]!) : 1; // without c, the reading convolution applies it
     return [{ ...x, name: scale === 1 ? y : b.op('Mul', [y, b.scalar('float32', scale)]) }];
   };
 }

@@ -1,7 +1,7 @@
 import { attr } from '../../onnx/graph-builder.js';
 import type { ConvertContext, OpConverter, StaticDim, TensorRef } from '../convert-context.js';
 import type { TfNode } from '../graph-model.js';
-import { checkNhwc, conv2dKernel } from './conv.js';
+import { checkNhwc, conv2dKernel, convolutionFilter } from './conv.js';
 
 /** Swaps the last two axes (needs the rank). */
 function transposeLastTwo(ctx: ConvertContext, node: TfNode, x: TensorRef): TensorRef {
@@ -35,7 +35,7 @@ function matmul(transposeA: string, transposeB: string): OpConverter {
  */
 const conv2d: OpConverter = (ctx, node) => {
   const x = ctx.input(node, 0);
-  const kernel = ctx.constantWeight(node, 1, 'filter');
+  const kernel = convolutionFilter(ctx, node);
   checkNhwc(ctx, node);
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
   const strides = ctx.attrInts(node, 'strides');
