@@ -1,5 +1,6 @@
 import { ConversionError } from '../../core/errors.js';
 import type { OnnxDtype, OnnxGraphBuilder } from '../onnx/graph-builder.js';
+import { dataInputs } from './graph-model.js';
 import type { TfAttr, TfNode, Weight } from './graph-model.js';
 
 /** A static dimension, or null where it is only known at run time. */
@@ -71,7 +72,7 @@ export class ConvertContext {
 
   /** The data inputs of a node (control inputs, written `^name`, are dropped). */
   dataInputs(node: TfNode): string[] {
-    return (node.input ?? []).filter((i) => !i.startsWith('^'));
+    return dataInputs(node);
   }
 
   input(node: TfNode, index: number): TensorRef {

@@ -2,6 +2,7 @@ import { ConversionError } from '../../core/errors.js';
 import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { ConvertContext, describe, onnxDtypeOfTf } from './convert-context.js';
 import { fuseForOnnxRuntime } from './fusions.js';
+import { producer } from './graph-model.js';
 import type { TfGraphModel, TfNode } from './graph-model.js';
 import { OP_CONVERTERS } from './ops/index.js';
 
@@ -53,10 +54,6 @@ function defineInput(ctx: ConvertContext, builder: OnnxGraphBuilder, node: TfNod
   const dims = (node.attr?.shape?.shape?.dim ?? []).map((d) => Number(d.size));
   builder.input(node.name, dtype, dims.map((d, i) => (d >= 0 ? d : `${node.name}_dim${i}`)));
   ctx.define(node.name, [{ name: node.name, dtype, shape: dims.map((d) => (d >= 0 ? d : null)) }]);
-}
-
-function producer(input: string): string {
-  return input.replace(/^\^/, '').replace(/:\d+$/, '');
 }
 
 function topologicalOrder(nodes: TfNode[]): TfNode[] {

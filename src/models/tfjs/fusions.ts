@@ -10,11 +10,10 @@
  *   element-wise passes instead of four (with the bias fold, the selfie model runs about a quarter
  *   faster). Where a convolution alone reads the result, 6c moves into its filter instead.
  */
+import { dataInputs, producer } from './graph-model.js';
 import type { TfGraphModel, TfNode } from './graph-model.js';
 
 const ADDS = new Set(['Add', 'AddV2', 'BiasAdd']);
-
-const producer = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
 
 class GraphView {
   readonly byName: Map<string, TfNode>;
@@ -31,12 +30,8 @@ class GraphView {
     this.kept = new Set(outputs.map(producer));
   }
 
-  dataInputs(node: TfNode): string[] {
-    return (node.input ?? []).filter((i) => !i.startsWith('^'));
-  }
-
   inputs(node: TfNode): TfNode[] {
-    return this.dataInputs(node).map((i) => this.byName.get(producer(i))!);
+    return dataInputs(node).map((i) => this.byName.get(producer(i))!);
   }
 
   /** The only reader of `node`, when it has exactly one and is not a graph output. */
@@ -89,7 +84,7 @@ function foldScaleIntoConvolution(graph: GraphView, node: TfNode, replaced: Map<
   if (!fused || !HARD.has(fused.op) || fused.input!.length < 2) return;
   const reader = graph.soleReader(node);
   if (!reader || !CONVOLUTIONS.has(reader.op) || replaced.has(reader.name) || dropped.has(reader.name)) return;
-  if (producer(graph.dataInputs(reader)[0] ?? '') !== node.name) return;
+  if (producer(dataInputs(reader)[0] ?? '') !== node.name) return;
   const c = graph.scalar(graph.byName.get(fused.input![1]!))!;
   replaced.set(node.name, { ...fused, input: [fused.input![0]!] });
   replaced.set(reader.name, { ...reader, attr: { ...reader.attr, _input_scale: { f: Math.fround(6 * c) } } });
@@ -114,7 +109,7 @@ const isSixth = (c: number | undefined) => c !== undefined && Math.abs(6 * c - 1
  */
 function hardActivation(graph: GraphView, add: TfNode): { op: string; x: string; c: string; last: TfNode; inner: TfNode[] } | undefined {
   if (add.op !== 'Add' && add.op !== 'AddV2') return undefined;
-  const refs = (add.input ?? []).filter((i) => !i.startsWith('^'));
+  const refs = dataInputs(add);
   const [a, b] = graph.inputs(add);
   const xIndex = graph.scalar(b) === 3 ? 0 : graph.scalar(a) === 3 ? 1 : -1;
   const x = [a, b][xIndex];

@@ -10,6 +10,16 @@ export interface TfNode {
   attr?: Record<string, TfAttr>;
 }
 
+/** The node an input reference names (`^name` for a control input, `name:1` for a second output). */
+export function producer(input: string): string {
+  return input.replace(/^\^/, '').replace(/:\d+$/, '');
+}
+
+/** A node's data inputs (control inputs, written `^name`, dropped). */
+export function dataInputs(node: TfNode): string[] {
+  return (node.input ?? []).filter((i) => !i.startsWith('^'));
+}
+
 export interface TfAttr {
   i?: string | number;
   f?: number;
