@@ -19,13 +19,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { machine, table, writeResult } from './lib/bench.js';
 
+const defaults = loadConfig({});
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     queries: { type: 'string', default: '200' },
     data: { type: 'string', default: 'low-rank' },
-    m: { type: 'string', default: '16' },
-    'ef-construction': { type: 'string', default: '200' },
+    m: { type: 'string', default: String(defaults.HNSW_M) },
+    'ef-construction': { type: 'string', default: String(defaults.HNSW_EF_CONSTRUCTION) },
     ef: { type: 'string', default: '64,128,192,256' },
   },
 });
@@ -158,7 +159,7 @@ console.log(table(rows.map((r) => ({ ...r, recallAt10: r.recallAt10.toFixed(3) }
 console.log(`\nbuild seconds (M=${BUILD.m}, efConstruction=${BUILD.efConstruction}): ${JSON.stringify(builds)}`);
 
 const largest = Math.max(...sizes);
-const defaultEf = loadConfig({}).HNSW_EF_SEARCH;
+const defaultEf = defaults.HNSW_EF_SEARCH;
 const headline = rows.find((r) => r.data === 'low-rank' && r.vectors === largest && r.efSearch === defaultEf) ?? rows.find((r) => r.vectors === largest)!;
 const path = await writeResult('index', {
   machine: machine(),

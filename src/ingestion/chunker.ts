@@ -61,19 +61,43 @@ function trimSpan(text: string, { start, end }: Span): Span {
   return { start, end };
 }
 
-/** Splits an over-long sentence between words into pieces of at most `maxTokens`. */
-function splitLongSpan(text: string, span: Span, maxTokens: number, count: (s: string) => number): Span[] {
-  const words = [...text.slice(span.start, span.end).matchAll(/\S+/g)].map((m) => ({ start: span.start + m.index, end: span.start + m.index + m[0].length }));
-  const pieces: Span[] = [];
-  let current: Span | undefined;
-  for (const w of words) {
-    const candidate: Span = current ? { start: current.start, end: w.end } : w;
-    if (current && count(text.slice(candidate.start, candidate.end)) > maxTokens) {
-      pieces.push(current);
-      current = { ...w };
-    } else current = candidate;
+interface Unit extends Span {
+  tokens: number;
+}
+
+/**
+ * The window of units that starts at `i`: packed by the units' own counts (joining sentences or
+ * words rarely changes a SentencePiece or WordPiece count), then counted once as a whole and
+ * given back a unit at a time while over. Returns the end (exclusive) and the window's count;
+ * a single unit over the limit stays whole.
+ */
+function packWindow(text: string, units: readonly Unit[], i: number, maxTokens: number, count: (s: string) => number): { end: number; tokens: number } {
+  let j = i + 1;
+  let sum = units[i]!.tokens;
+  while (j < units.length && sum + units[j]!.tokens <= maxTokens) sum += units[j++]!.tokens;
+  let tokens = j === i + 1 ? sum : count(text.slice(units[i]!.start, units[j - 1]!.end));
+  while (tokens > maxTokens && j - 1 > i) {
+    j--;
+    tokens = count(text.slice(units[i]!.start, units[j - 1]!.end));
   }
-  if (current) pieces.push(current);
+  return { end: j, tokens };
+}
+
+/**
+ * Splits an over-long sentence between words into pieces of at most `maxTokens`: each word is
+ * counted once and each piece once more, so the work stays linear in the sentence's length.
+ */
+function splitLongSpan(text: string, span: Span, maxTokens: number, count: (s: string) => number): Unit[] {
+  const words = [...text.slice(span.start, span.end).matchAll(/\S+/g)].map((m) => {
+    const start = span.start + m.index;
+    return { start, end: start + m[0].length, tokens: count(m[0]) };
+  });
+  const pieces: Unit[] = [];
+  for (let i = 0; i < words.length; ) {
+    const { end, tokens } = packWindow(text, words, i, maxTokens, count);
+    pieces.push({ start: words[i]!.start, end: words[end - 1]!.end, tokens });
+    i = end;
+  }
   return pieces;
 }
 
@@ -81,22 +105,13 @@ export function chunkText(text: string, sections: Section[], options: ChunkingOp
   if (options.overlapTokens >= options.maxTokens) throw new RangeError('chunk overlap must be smaller than the chunk size');
   const chunks: TextChunk[] = [];
   for (const section of sections) {
-    const units = sentenceSpans(text, section.start, section.end).flatMap((span) => {
+    const units = sentenceSpans(text, section.start, section.end).flatMap((span): Unit[] => {
       const tokens = countTokens(text.slice(span.start, span.end));
-      return tokens > options.maxTokens ? splitLongSpan(text, span, options.maxTokens, countTokens).map((s) => ({ ...s, tokens: countTokens(text.slice(s.start, s.end)) })) : [{ ...span, tokens }];
+      return tokens > options.maxTokens ? splitLongSpan(text, span, options.maxTokens, countTokens) : [{ ...span, tokens }];
     });
     let i = 0;
     while (i < units.length) {
-      // Pack by the sentences' own counts (joining sentences rarely changes a SentencePiece or
-      // WordPiece count), then check the window once and give back a sentence if it is over.
-      let j = i + 1;
-      let sum = units[i]!.tokens;
-      while (j < units.length && sum + units[j]!.tokens <= options.maxTokens) sum += units[j++]!.tokens;
-      let tokens = countTokens(text.slice(units[i]!.start, units[j - 1]!.end));
-      while (tokens > options.maxTokens && j - 1 > i) {
-        j--;
-        tokens = countTokens(text.slice(units[i]!.start, units[j - 1]!.end));
-      }
+      const { end: j, tokens } = packWindow(text, units, i, options.maxTokens, countTokens);
       const start = units[i]!.start;
       const end = units[j - 1]!.end;
       chunks.push({ text: text.slice(start, end), start, end, page: section.page, tokenCount: tokens });

@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -114,6 +114,7 @@ export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: F
 }
 
 const FILES_PER_GROUP = 64;
+const SYNC_READ_MAX_BYTES = 256 * 1024;
 
 /** One file's documents; a document's id is the file's path (with `#record` for JSON/JSONL records). */
 async function loadFile(rootReal: string, file: string, name: string, options: FolderIngestOptions): Promise<IngestInput[]> {
@@ -121,6 +122,10 @@ async function loadFile(rootReal: string, file: string, name: string, options: F
   if (!within(rootReal, real)) throw new InvalidInputError('it is a symbolic link that leads outside the corpora root');
   const size = statSync(real).size;
   if (size > options.maxFileBytes) throw new InvalidInputError(`it has ${size} bytes; at most ${options.maxFileBytes} are accepted (MAX_FILE_BYTES)`);
-  const docs = await loaderFor(name)(await readFile(real), name, options.load);
+  // A small file is read synchronously: an asynchronous read is four thread-pool round trips
+  // (open, stat, read, close), measured at about 0.6 ms of CPU per file on two cores, some thirty
+  // times the read itself. A large one is read asynchronously, so that the event loop stays free.
+  const bytes = size <= SYNC_READ_MAX_BYTES ? readFileSync(real) : await readFile(real);
+  const docs = await loaderFor(name)(bytes, name, options.load);
   return docs.map((doc, i) => ({ ...doc, id: docs.length === 1 && !doc.id ? name : `${name}#${doc.id ?? i}`, title: doc.title ?? name, source: name }));
 }

@@ -51,6 +51,21 @@ describe('chunker', () => {
     for (const c of chunks) expect(doc.slice(c.start, c.end)).toBe(c.text);
   });
 
+  it('counts a long sentence in linear work: each word once, each piece about once more', () => {
+    const long = Array.from({ length: 2000 }, (_, i) => `w${i}`).join(' ') + '.';
+    let countedChars = 0;
+    const counting = (s: string) => {
+      countedChars += s.length;
+      return countWords(s);
+    };
+    const chunks = chunkText(long, [{ start: 0, end: long.length, page: null }], { maxTokens: 50, overlapTokens: 0 }, counting);
+    expect(chunks.map((c) => c.tokenCount)).toEqual(Array(40).fill(50));
+    expect(chunks.map((c) => c.text).join(' ')).toBe(long);
+    // The sentence itself, its words, and each piece: about three times its length, where
+    // re-counting every growing prefix of a piece costs about 25 times.
+    expect(countedChars).toBeLessThan(4 * long.length);
+  });
+
   it('refuses an overlap as large as the window', () => {
     expect(() => chunkText('a.', [{ start: 0, end: 2, page: null }], { maxTokens: 5, overlapTokens: 5 }, countWords)).toThrow(/overlap/);
   });
