@@ -6,12 +6,14 @@
  *
  * Data. IsREL / IsSUP / IsUSE: HotpotQA-100 (eval/data/hotpotqa-100). Questions 1–50 (file
  * order) train, questions 51–100 are held out; the eval's self-rag numbers use 51–100 only
- * (`--skip 50`). For each question, the top-10 hybrid hits of the corpus index are the
- * passages and each of their sentences a candidate segment. Labels come from HotpotQA's
- * supporting facts and answers:
- *   IsREL  [Relevant] when the passage holds a supporting sentence, else [Irrelevant];
- *   IsSUP  [Fully supported] for a supporting sentence, [Partially supported] for another
- *          sentence of a relevant passage, else [No support / Contradictory];
+ * (`--skip 50`). Each question is asked twice, as the eval's `--holdout-gold` asks it: once
+ * of the whole corpus, and once of the corpus without any question's gold passages (so that
+ * nothing retrieved answers it). Each time its top-5 hybrid hits are the passages and each of
+ * their sentences a candidate segment. Labels come from HotpotQA's supporting facts and answers:
+ *   IsREL  [Relevant] when the passage is gold and holds a supporting sentence, else [Irrelevant];
+ *   IsSUP  [Fully supported] for a sentence that contains the answer (for yes/no questions: a
+ *          supporting sentence), [Partially supported] for another supporting sentence or
+ *          another sentence of a relevant passage, else [No support / Contradictory];
  *   IsUSE  5 a supporting sentence with the answer, 4 the answer or a supporting sentence,
  *          3 another sentence of a relevant passage, 2 one with half the question's terms, else 1.
  * Retrieve: eval/data/retrieve-decision/prompts.jsonl (even lines train, odd lines test) and
@@ -30,6 +32,8 @@ import type { MlpWeights } from '../src/models/mlp-head.js';
 import type { CritiqueInput } from '../src/rag/self-rag/critic.js';
 import { JUDGE_FEATURES, judgeFeatures, RETRIEVE_FEATURES, retrieveFeatures } from '../src/rag/self-rag/critic-features.js';
 import { HEAD_TOKENS } from '../src/rag/self-rag/offline-critic.js';
+import { WordInformation } from '../src/rag/self-rag/word-information.js';
+import type { Workspace } from '../src/store/workspace.js';
 import type { CriticManifest, HeadName } from '../src/rag/self-rag/offline-critic.js';
 import { barChart } from '../src/eval/charts.js';
 import { machine, table, writeResult } from './lib/bench.js';
@@ -39,11 +43,11 @@ import { calibration, trainMlp } from './lib/train-mlp.js';
 
 const OUT = 'models/critic-heads';
 const TRAIN_QUESTIONS = 50;
-const K = 10;
+const K = 5;
 const TRAINING = { hidden: 8, epochs: 400, learningRate: 0.02, seed: 7 };
-/** Weight decay is chosen per head by log-loss on the last 10 training questions (validation), then the head is retrained on all 50. */
-const WEIGHT_DECAYS = [1e-3, 1e-2, 3e-2, 1e-1, 3e-1];
-const VALIDATION_QUESTIONS = 10;
+/** Weight decay is chosen per head by 5-fold cross-validated log-loss (folds by question), then the head is retrained on all 50. */
+const WEIGHT_DECAYS = [1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1];
+const FOLDS = 5;
 
 const questions = readQuestions(HOTPOTQA_100);
 const split = { train: questions.slice(0, TRAIN_QUESTIONS), test: questions.slice(TRAIN_QUESTIONS) };
@@ -51,10 +55,14 @@ const split = { train: questions.slice(0, TRAIN_QUESTIONS), test: questions.slic
 const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'train-critic-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
 await app.ready();
 const { embedder, ingestor, retriever, workspaces } = app.services;
-const ws = await workspaces.get('hotpotqa', { create: true });
+const information = await WordInformation.load();
 const corpus = readCorpus(HOTPOTQA_100);
-console.error(`indexing ${corpus.length} passages…`);
-await ingestor.ingestMany(ws, corpus.map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' })));
+const gold = new Set(questions.flatMap((q) => q.goldIds));
+const indexes = { whole: await workspaces.get('hotpotqa', { create: true }), withoutGold: await workspaces.get('hotpotqa-without-gold', { create: true }) };
+console.error(`indexing ${corpus.length} passages, and again without the ${gold.size} gold ones…`);
+const documents = corpus.map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
+await ingestor.ingestMany(indexes.whole, documents);
+await ingestor.ingestMany(indexes.withoutGold, documents.filter((d) => !gold.has(d.id)));
 
 const normalise = (text: string) => words(text).join(' ');
 const contentTerms = (text: string) => new Set(words(text).filter((w) => w.length > 1 && !isStopWord(w)).map(stem));
@@ -85,34 +93,40 @@ interface Example {
 
 async function judgeExamples(qs: Question[]): Promise<Example[]> {
   const examples: Example[] = [];
-  for (const q of qs) {
-    const hits = await retriever.search(ws, q.question, K, 'hybrid');
-    const passages: Passage[] = hits.map((h, i) => ({ ref: i + 1, chunk: h.chunk, title: h.title, score: h.score }));
-    const inputs: CritiqueInput[] = [];
-    const meta: Array<{ relevant: boolean; supporting: boolean; answer: boolean; cover: number }> = [];
-    const terms = contentTerms(q.question);
-    for (const passage of passages) {
-      const sentences = sentenceSpans(passage.chunk.text).map((s) => passage.chunk.text.slice(s.start, s.end).replace(/\s+/g, ' '));
-      const relevant = q.goldIds.includes(passage.chunk.docId) && sentences.some((s) => isSupporting(s, q));
-      for (const segment of sentences) {
-        inputs.push({ question: q.question, passage, segment, previous: [] });
-        const inSegment = contentTerms(segment);
-        meta.push({ relevant, supporting: isSupporting(segment, q), answer: hasAnswer(segment, q), cover: terms.size ? [...terms].filter((t) => inSegment.has(t)).length / terms.size : 0 });
-      }
-    }
-    const rows = await judgeFeatures(embedder, inputs);
-    rows.forEach((row, i) => {
-      const m = meta[i]!;
-      const isUse = m.supporting && m.answer ? 4 : m.supporting || m.answer ? 3 : m.relevant ? 2 : m.cover >= 0.5 ? 1 : 0;
-      examples.push({
-        questionId: q.id,
-        features: [...row],
-        // Token order: [Relevant] [Irrelevant]; [Fully] [Partially] [No support]; [Utility:1]…[Utility:5].
-        labels: { isRel: m.relevant ? 0 : 1, isSup: m.supporting ? 0 : m.relevant ? 1 : 2, isUse },
-      });
-    });
-  }
+  for (const q of qs) for (const ws of Object.values(indexes)) examples.push(...(await questionExamples(q, ws)));
   return examples;
+}
+
+const isYesNo = (q: Question) => q.answers.some((a) => /^(yes|no)$/i.test(a.trim()));
+
+async function questionExamples(q: Question, ws: Workspace): Promise<Example[]> {
+  const hits = await retriever.search(ws, q.question, K, 'hybrid');
+  const passages: Passage[] = hits.map((h, i) => ({ ref: i + 1, chunk: h.chunk, title: h.title, score: h.score }));
+  const inputs: CritiqueInput[] = [];
+  const meta: Array<{ relevant: boolean; supporting: boolean; answer: boolean; cover: number }> = [];
+  const terms = contentTerms(q.question);
+  for (const passage of passages) {
+    const sentences = sentenceSpans(passage.chunk.text).map((s) => passage.chunk.text.slice(s.start, s.end).replace(/\s+/g, ' '));
+    const isGold = q.goldIds.includes(passage.chunk.docId);
+    const relevant = isGold && sentences.some((s) => isSupporting(s, q));
+    for (const segment of sentences) {
+      inputs.push({ question: q.question, passage, segment, previous: [] });
+      const inSegment = contentTerms(segment);
+      meta.push({ relevant, supporting: isGold && isSupporting(segment, q), answer: hasAnswer(segment, q), cover: terms.size ? [...terms].filter((t) => inSegment.has(t)).length / terms.size : 0 });
+    }
+  }
+  const rows = await judgeFeatures({ embedder, information }, inputs);
+  return rows.map((row, i) => {
+    const m = meta[i]!;
+    const isUse = m.supporting && m.answer ? 4 : m.supporting || m.answer ? 3 : m.relevant ? 2 : m.cover >= 0.5 ? 1 : 0;
+    const full = m.answer || (isYesNo(q) && m.supporting);
+    return {
+      questionId: q.id,
+      features: [...row],
+      // Token order: [Relevant] [Irrelevant]; [Fully] [Partially] [No support]; [Utility:1]…[Utility:5].
+      labels: { isRel: m.relevant ? 0 : 1, isSup: full ? 0 : m.supporting || m.relevant ? 1 : 2, isUse },
+    };
+  });
 }
 
 console.error('computing features…');
@@ -128,13 +142,12 @@ const retrieveTest = retrieveRows([...prompts.filter((_, i) => i % 2 === 1), ...
 await app.close();
 
 type Rows = { rows: number[][]; labels: number[] };
-const validationIds = new Set(split.train.slice(-VALIDATION_QUESTIONS).map((q) => q.id));
-const validationPrompt = (_: unknown, i: number) => i % 5 === 4;
-/** Training rows split into fit and validation parts (by question, or every fifth retrieve row). */
-function fitAndValidation(name: HeadName, train: Rows): { fit: Rows; validation: Rows } {
-  const isValidation = name === 'retrieve' ? train.rows.map(validationPrompt) : trainJudge.map((e) => validationIds.has(e.questionId));
-  const pick = (want: boolean) => ({ rows: train.rows.filter((_, i) => isValidation[i] === want), labels: train.labels.filter((_, i) => isValidation[i] === want) });
-  return { fit: pick(false), validation: pick(true) };
+const questionFold = new Map(split.train.map((q, i) => [q.id, i % FOLDS]));
+/** The training rows split FOLDS ways (by question, or every FOLDS-th retrieve row), as fit and validation parts. */
+function folds(name: HeadName, train: Rows): Array<{ fit: Rows; validation: Rows }> {
+  const foldOf = name === 'retrieve' ? train.rows.map((_, i) => i % FOLDS) : trainJudge.map((e) => questionFold.get(e.questionId)!);
+  const pick = (keep: (fold: number) => boolean) => ({ rows: train.rows.filter((_, i) => keep(foldOf[i]!)), labels: train.labels.filter((_, i) => keep(foldOf[i]!)) });
+  return Array.from({ length: FOLDS }, (_, f) => ({ fit: pick((g) => g !== f), validation: pick((g) => g === f) }));
 }
 
 function logLoss(model: MlpWeights, rows: Rows): number {
@@ -157,8 +170,10 @@ for (const name of Object.keys(data) as HeadName[]) {
   const { train, test } = data[name];
   const classes = HEAD_TOKENS[name].length;
   console.error(`training ${name}: ${train.rows.length} examples, ${classes} tokens…`);
-  const { fit, validation } = fitAndValidation(name, train);
-  const losses = WEIGHT_DECAYS.map((weightDecay) => logLoss(trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }), validation));
+  const losses = WEIGHT_DECAYS.map((weightDecay) => {
+    const perFold = folds(name, train).map(({ fit, validation }) => logLoss(trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }), validation));
+    return perFold.reduce((a, l) => a + l, 0) / FOLDS;
+  });
   const weightDecay = WEIGHT_DECAYS[losses.indexOf(Math.min(...losses))]!;
   const model: MlpWeights = trainMlp(train.rows, train.labels, classes, { ...TRAINING, weightDecay });
   const file = `${name}.onnx`;

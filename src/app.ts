@@ -52,6 +52,7 @@ import type { RagMode } from './rag/mode.js';
 import type { Critic } from './rag/self-rag/critic.js';
 import { LmCritic } from './rag/self-rag/lm-critic.js';
 import { OfflineCritic } from './rag/self-rag/offline-critic.js';
+import { WordInformation } from './rag/self-rag/word-information.js';
 import { ExtractiveSegmentGenerator, PerPassageSegmentGenerator } from './rag/self-rag/segment-generator.js';
 import { SelfRagMode } from './rag/self-rag/self-rag-mode.js';
 import { Retriever } from './rag/retriever.js';
@@ -262,18 +263,20 @@ async function createSelfRag(
     critic = new LmCritic({ baseUrl: config.LLM_BASE_URL!, model: config.CRITIC_MODEL || config.LLM_MODEL, apiKey: config.LLM_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS }, parts.prompts);
   } else {
     try {
-      critic = await OfflineCritic.load(parts.runtime, parts.embedder, config.CRITIC_HEADS_DIR);
+      critic = await OfflineCritic.load(parts.runtime, parts.embedder, await WordInformation.load(), config.CRITIC_HEADS_DIR);
     } catch (error) {
       if (!(error instanceof ModelFileError)) throw error;
       parts.logger.warn(`mode self-rag is off: ${error.message}`);
       return [];
     }
   }
-  const segments = parts.generator instanceof ExtractiveGenerator ? new ExtractiveSegmentGenerator(parts.generator, EXTRACTIVE_RELATIVE_FLOOR) : new PerPassageSegmentGenerator(parts.generator);
+  const segments = parts.generator instanceof ExtractiveGenerator ? new ExtractiveSegmentGenerator(parts.generator, SELF_RAG_SEGMENTS) : new PerPassageSegmentGenerator(parts.generator);
   return [new SelfRagMode(parts.workspaces, parts.retriever, critic, segments, parts.generator)];
 }
 
 const EXTRACTIVE_RELATIVE_FLOOR = 0.6;
+/** Offline Self-RAG candidates: up to four sentences per passage, and the critic chooses among them. */
+const SELF_RAG_SEGMENTS = { relativeFloor: 0, perPassage: 4 };
 
 function createGenerator(config: Config, embedder: Embedder, prompts: Prompts): Generator {
   if (config.GENERATOR === 'openai') {

@@ -12,12 +12,12 @@ const passages: Passage[] = [1, 2].map((ref) => ({ ref, title: `p${ref}`, score:
 class FakeScriptedGenerator implements SegmentGenerator {
   readonly id = 'fake-scripted';
   calls = 0;
-  async nextSegments(_q: string, ps: Passage[], previous: AnswerSegment[]): Promise<Array<AnswerSegment | null>> {
+  async nextSegments(_q: string, ps: Passage[], previous: AnswerSegment[]): Promise<AnswerSegment[][]> {
     this.calls++;
     return ps.map((p) => {
       const used = previous.filter((s) => s.citations[0]!.ref === p.ref).length;
-      if (p.ref === 2 && used >= 1) return null;
-      return { text: `${p.ref}.${used + 1}`, citations: [{ ref: p.ref, start: used, end: used + 1 }] };
+      if (p.ref === 2 && used >= 1) return [];
+      return [{ text: `${p.ref}.${used + 1}`, citations: [{ ref: p.ref, start: used, end: used + 1 }] }];
     });
   }
 }
@@ -97,5 +97,21 @@ describe('segment-level beam search (scripted fakes)', () => {
     const result = await segmentBeamSearch('q', [passages[1]!], new FakeScriptedGenerator(), critic, { ...options, weights: DEFAULT_WEIGHTS });
     // s_rel 0.5; s_sup (0.2)/(0.3) = 2/3; s_use 0 → 0.5 + 0.6667
     expect(result.best.score).toBeCloseTo(0.5 + 2 / 3, 12);
+  });
+  it('judges every candidate a passage offers and keeps the best of them', async () => {
+    /** FAKE generator: passage 1 offers two segments at once, "1.a" and "1.b"; passage 2 one, "2.a"; each only once. */
+    const twoFromOne: SegmentGenerator = {
+      id: 'fake-two-from-one',
+      async nextSegments(_q, ps, previous) {
+        const said = new Set(previous.map((s) => s.text));
+        const offers: Record<number, string[]> = { 1: ['1.a', '1.b'], 2: ['2.a'] };
+        return ps.map((p) => offers[p.ref]!.filter((t) => !said.has(t)).map((text, k) => ({ text, citations: [{ ref: p.ref, start: k, end: k + 1 }] })));
+      },
+    };
+    const critic = new FakeScriptedCritic({ '1.a': 0.3, '1.b': 0.9, '2.a': 0.6 });
+    const result = await segmentBeamSearch('q', passages, twoFromOne, critic, { ...options, width: 1, maxDepth: 1 });
+    expect(critic.judged).toEqual(['1.a', '1.b', '2.a']);
+    expect(result.best.path.map((s) => s.segment.text)).toEqual(['1.b']);
+    expect(result.best.score).toBeCloseTo(0.9, 10);
   });
 });

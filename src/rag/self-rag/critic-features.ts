@@ -2,11 +2,14 @@
  * The features the offline critic's heads read. The training script and the service compute
  * them with this same code, so that the heads see at run time what they saw in training.
  */
+import type { LruCache } from '../../core/lru.js';
 import type { Embedder } from '../../embedding/embedder.js';
+import type { Passage } from '../../llm/generator.js';
 import { isStopWord, stem, words } from '../../core/text.js';
 import { idfOverlap } from '../../llm/extractive-generator.js';
 import { innerProduct } from '../../store/exact-vector-index.js';
 import type { CritiqueInput } from './critic.js';
+import type { WordInformation } from './word-information.js';
 
 export const JUDGE_FEATURES = [
   'cosQuestionPassage',
@@ -35,6 +38,17 @@ export const JUDGE_FEATURES = [
   'howManyAndNumber',
   'whoAndNewName',
   'segmentLogWords',
+  'infoCoverPassage',
+  'infoCoverSegment',
+  'rareTermsInPassage',
+  'rareTermsInSegment',
+  'titleInfoInQuestion',
+  'bestTitleInfoInQuestion',
+  'bestInfoCoverPassage',
+  'pairInfoCover',
+  'linkedFromNamedPassage',
+  'mentionsNamedTitle',
+  'segmentNovelInfo',
 ] as const;
 
 export const RETRIEVE_FEATURES = [
@@ -82,18 +96,113 @@ function askFlags(question: string) {
   };
 }
 
+/** A question's content terms (stems), each weighted by how much its word tells. */
+interface WeightedTerms {
+  weights: Map<string, number>;
+  total: number;
+  /** The three most informative terms. */
+  rarest: string[];
+}
+
+function weightedTerms(question: string, information: WordInformation): WeightedTerms {
+  const weights = new Map<string, number>();
+  for (const w of words(question)) {
+    if (w.length < 2 || isStopWord(w)) continue;
+    const t = stem(w);
+    weights.set(t, Math.max(weights.get(t) ?? 0, information.of(w)));
+  }
+  const total = [...weights.values()].reduce((a, v) => a + v, 0);
+  const rarest = [...weights.keys()].sort((a, b) => weights.get(b)! - weights.get(a)!).slice(0, 3);
+  return { weights, total, rarest };
+}
+
+/** The information-weighted share of the question's terms that the text contains. */
+function infoCover(terms: WeightedTerms, text: string): number {
+  if (terms.total === 0) return 0;
+  const inText = new Set(words(text).map(stem));
+  let covered = 0;
+  for (const [t, w] of terms.weights) if (inText.has(t)) covered += w;
+  return covered / terms.total;
+}
+
+/** The share of the question's three most informative terms that the text contains. */
+function rareCover(terms: WeightedTerms, text: string): number {
+  if (terms.rarest.length === 0) return 0;
+  const inText = new Set(words(text).map(stem));
+  return terms.rarest.filter((t) => inText.has(t)).length / terms.rarest.length;
+}
+
+const bareTitle = (title: string | null | undefined) => (title ?? '').replace(/\s*\(.*\)\s*$/, '');
+
+/** The information-weighted share of a title's words (without its parenthesis) that the question names. */
+function titleInfoIn(title: string | null | undefined, question: string, information: WordInformation): number {
+  const titleWords = words(bareTitle(title)).filter((w) => !isStopWord(w));
+  if (titleWords.length === 0) return 0;
+  const inQuestion = new Set(words(question).map(stem));
+  const all = titleWords.reduce((a, w) => a + information.of(w), 0);
+  const named = titleWords.filter((w) => inQuestion.has(stem(w))).reduce((a, w) => a + information.of(w), 0);
+  return all > 0 ? named / all : 0;
+}
+
+/** What each retrieved passage of one question shows about answering it, alone and with the others. */
+function passageEvidence(question: string, passages: Passage[], terms: WeightedTerms, information: WordInformation) {
+  const titleShare = passages.map((p) => titleInfoIn(p.title, question, information));
+  const named = passages.filter((_, i) => titleShare[i]! >= NAMED_TITLE);
+  const cover = passages.map((p) => infoCover(terms, p.chunk.text));
+  const mentions = (p: Passage, title: string | null | undefined) => bareTitle(title).trim() !== '' && phrase(p.chunk.text).includes(phrase(bareTitle(title)));
+  return {
+    bestTitle: Math.max(0, ...titleShare),
+    bestCover: Math.max(0, ...cover),
+    of: new Map(
+      passages.map((p, i) => [
+        p.ref,
+        {
+          cover: cover[i]!,
+          titleShare: titleShare[i]!,
+          pairCover: Math.max(cover[i]!, ...passages.filter((o) => o !== p).map((o) => infoCover(terms, `${p.chunk.text} ${o.chunk.text}`))),
+          linkedFromNamed: named.some((o) => o !== p && mentions(o, p.title)) ? 1 : 0,
+          mentionsNamed: named.some((o) => o !== p && mentions(p, o.title)) ? 1 : 0,
+        },
+      ]),
+    ),
+  };
+}
+
+/** A title counts as named by the question when nearly all of its information is there. */
+const NAMED_TITLE = 0.99;
+
+/** The information-weighted share of the segment's content words that the question does not have. */
+function novelInfo(segment: string, question: string, information: WordInformation): number {
+  const inQuestion = new Set(words(question).map(stem));
+  const content = words(segment).filter((w) => w.length > 1 && !isStopWord(w));
+  const all = content.reduce((a, w) => a + information.of(w), 0);
+  const novel = content.filter((w) => !inQuestion.has(stem(w))).reduce((a, w) => a + information.of(w), 0);
+  return all > 0 ? novel / all : 0;
+}
+
 const YEAR = /\b(1[0-9]{3}|20[0-9]{2})\b/;
 const NUMBER = /\d/;
+
+/** What feature computation needs: the embedder, word information, and optionally a cache of recent vectors. */
+export interface FeatureTools {
+  embedder: Embedder;
+  information: WordInformation;
+  vectors?: LruCache<string, Float32Array>;
+}
 
 /**
  * One row of JUDGE_FEATURES per input. Texts are embedded in one call; IDF overlaps are
  * taken over the inputs' passages and segments, which for the service are one question's
  * candidates (and in training, likewise one question's).
  */
-export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[], signal?: AbortSignal): Promise<Float32Array[]> {
+export async function judgeFeatures(tools: FeatureTools, inputs: CritiqueInput[], signal?: AbortSignal): Promise<Float32Array[]> {
+  const { information } = tools;
   const texts = [...new Set(inputs.flatMap((i) => [i.question, i.passage.chunk.text, i.segment]))];
-  const { vectors } = await embedder.embed(texts, { signal, priority: 'interactive' });
-  const vector = new Map(texts.map((t, i) => [t, vectors[i]!]));
+  const missing = texts.filter((t) => !tools.vectors?.get(t));
+  const { vectors } = missing.length ? await tools.embedder.embed(missing, { signal, priority: 'interactive' }) : { vectors: [] };
+  const vector = new Map(missing.map((t, i) => [t, vectors[i]!]));
+  for (const t of texts) if (!vector.has(t)) vector.set(t, tools.vectors!.get(t)!);
+  for (const [t, v] of vector) tools.vectors?.set(t, v);
   const cos = (a: string, b: string) => innerProduct(vector.get(a)!, vector.get(b)!);
   const byQuestion = new Map<string, CritiqueInput[]>();
   for (const input of inputs) byQuestion.set(input.question, [...(byQuestion.get(input.question) ?? []), input]);
@@ -101,7 +210,12 @@ export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[],
   const idfSegment = new Map<CritiqueInput, number>();
   const bestCos = new Map<string, number>();
   const bestScore = new Map<string, number>();
+  const evidence = new Map<string, ReturnType<typeof passageEvidence>>();
+  const termsOf = new Map<string, WeightedTerms>();
   for (const [question, group] of byQuestion) {
+    const terms = weightedTerms(question, information);
+    termsOf.set(question, terms);
+    evidence.set(question, passageEvidence(question, [...new Map(group.map((i) => [i.passage.ref, i.passage])).values()], terms, information));
     const p = idfOverlap(question, group.map((i) => i.passage.chunk.text));
     const s = idfOverlap(question, group.map((i) => i.segment));
     group.forEach((input, k) => {
@@ -124,6 +238,9 @@ export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[],
     const questionNames = new Set(names(question).map(stem));
     const top = bestScore.get(question)!;
     const cosQP = cos(question, passage.chunk.text);
+    const weighted = termsOf.get(question)!;
+    const seen = evidence.get(question)!;
+    const own = seen.of.get(passage.ref)!;
     const row: Record<(typeof JUDGE_FEATURES)[number], number> = {
       cosQuestionPassage: cosQP,
       cosQuestionSegment: cos(question, segment),
@@ -151,6 +268,17 @@ export async function judgeFeatures(embedder: Embedder, inputs: CritiqueInput[],
       howManyAndNumber: ask.howMany * hasNumber,
       whoAndNewName: ask.who * newNames,
       segmentLogWords: Math.log1p(words(segment).length),
+      infoCoverPassage: own.cover,
+      infoCoverSegment: infoCover(weighted, segment),
+      rareTermsInPassage: rareCover(weighted, passage.chunk.text),
+      rareTermsInSegment: rareCover(weighted, segment),
+      titleInfoInQuestion: own.titleShare,
+      bestTitleInfoInQuestion: seen.bestTitle,
+      bestInfoCoverPassage: seen.bestCover,
+      pairInfoCover: own.pairCover,
+      linkedFromNamedPassage: own.linkedFromNamed,
+      mentionsNamedTitle: own.mentionsNamed,
+      segmentNovelInfo: novelInfo(segment, question, information),
     };
     return Float32Array.from(JUDGE_FEATURES, (f) => row[f]);
   });

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
+import { LruCache } from '../../core/lru.js';
 import type { Embedder } from '../../embedding/embedder.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
 import type { Critic, CriticOptions, CritiqueInput } from './critic.js';
 import { JUDGE_FEATURES, judgeFeatures, RETRIEVE_FEATURES, retrieveFeatures } from './critic-features.js';
 import { distribution, IS_REL_TOKENS, IS_SUP_TOKENS, IS_USE_TOKENS, RETRIEVE_TOKENS } from './reflection.js';
 import type { Distribution, Judgement, RetrieveToken } from './reflection.js';
+import type { WordInformation } from './word-information.js';
 
 export const HEAD_NAMES = ['retrieve', 'isRel', 'isSup', 'isUse'] as const;
 export type HeadName = (typeof HEAD_NAMES)[number];
@@ -35,12 +37,16 @@ const RETRAIN = 'retrain the heads with `npm run train:critic`';
 export class OfflineCritic implements Critic {
   readonly id = 'offline-heads';
 
+  /** Vectors of recent questions, passages and segments: the beam search judges the same texts at every depth. */
+  private readonly vectors = new LruCache<string, Float32Array>(2048);
+
   private constructor(
     private readonly embedder: Embedder,
+    private readonly information: WordInformation,
     private readonly sessions: Record<HeadName, ModelSession>,
   ) {}
 
-  static async load(runtime: OnnxRuntime, embedder: Embedder, folder: string): Promise<OfflineCritic> {
+  static async load(runtime: OnnxRuntime, embedder: Embedder, information: WordInformation, folder: string): Promise<OfflineCritic> {
     const manifestPath = join(folder, 'manifest.json');
     let manifest: CriticManifest;
     try {
@@ -60,7 +66,7 @@ export class OfflineCritic implements Critic {
       }
       sessions[name] = await runtime.load(`critic-${name}`, join(folder, head.file));
     }
-    return new OfflineCritic(embedder, sessions);
+    return new OfflineCritic(embedder, information, sessions);
   }
 
   async retrieve(question: string, previous: string[], options: CriticOptions = {}): Promise<Distribution<RetrieveToken>> {
@@ -70,7 +76,7 @@ export class OfflineCritic implements Critic {
 
   async judge(inputs: CritiqueInput[], options: CriticOptions = {}): Promise<Judgement[]> {
     if (inputs.length === 0) return [];
-    const rows = await judgeFeatures(this.embedder, inputs, options.signal);
+    const rows = await judgeFeatures({ embedder: this.embedder, information: this.information, vectors: this.vectors }, inputs, options.signal);
     const [rel, sup, use] = await Promise.all([this.run('isRel', rows, options.signal), this.run('isSup', rows, options.signal), this.run('isUse', rows, options.signal)]);
     return inputs.map((_, i) => ({
       isRel: distribution(IS_REL_TOKENS, rel![i]!),

@@ -11,8 +11,8 @@ export const SelfRagOptionsSchema = z
     beamWidth: z.number().int().min(1).max(8).default(2),
     maxDepth: z.number().int().min(1).max(6).default(3).describe('segments at most in the answer'),
     dropNoSupport: z.boolean().default(false).describe('leave out segments whose most probable IsSUP token is [No support / Contradictory]'),
-    relevanceFloor: z.number().min(0).max(1).default(0.5).describe('abstain unless some candidate has s_rel at least this…'),
-    supportFloor: z.number().min(0).max(1).default(0.4).describe('…and s_sup at least this'),
+    relevanceFloor: z.number().min(0).max(1).default(0.15).describe('abstain unless some candidate has s_rel at least this…'),
+    supportFloor: z.number().min(0).max(1).default(0).describe('…and s_sup at least this'),
   })
   .strict();
 

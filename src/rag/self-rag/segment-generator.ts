@@ -2,13 +2,13 @@ import type { AnswerSegment, Generator, Passage } from '../../llm/generator.js';
 import type { ExtractiveGenerator } from '../../llm/extractive-generator.js';
 
 /**
- * Writes an answer one segment at a time: for each passage, the next segment drawn from that
- * passage alone, given the segments chosen so far; null where the generator ends (it has
- * nothing more to say from that passage).
+ * Writes an answer one segment at a time: for each passage, the candidate next segments drawn
+ * from that passage alone, given the segments chosen so far; none where the generator ends
+ * (it has nothing more to say from that passage).
  */
 export interface SegmentGenerator {
   readonly id: string;
-  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>>;
+  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]>;
 }
 
 function spanKey(segment: AnswerSegment): string {
@@ -17,10 +17,10 @@ function spanKey(segment: AnswerSegment): string {
 }
 
 /**
- * The offline segment generator: a passage's next segment is its best-ranked sentence not yet
- * in the answer; it ends when none is left that scores at least `relativeFloor` of the best
- * sentence over all passages. Rankings are kept for the last few questions, since the beam
- * search asks again at every depth.
+ * The offline segment generator: a passage's candidates are its `perPassage` best-ranked
+ * sentences not yet in the answer that score at least `relativeFloor` of the best sentence
+ * over all passages; it ends when none is left. Rankings are kept for the last few questions,
+ * since the beam search asks again at every depth.
  */
 export class ExtractiveSegmentGenerator implements SegmentGenerator {
   readonly id = 'extractive';
@@ -28,17 +28,19 @@ export class ExtractiveSegmentGenerator implements SegmentGenerator {
 
   constructor(
     private readonly extractive: ExtractiveGenerator,
-    private readonly relativeFloor: number,
+    private readonly options: { relativeFloor: number; perPassage: number },
   ) {}
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
     const ranked = await this.ranking(question, passages, signal);
     const used = new Set(previous.map(spanKey));
-    const floor = (ranked[0]?.score ?? 0) * this.relativeFloor;
-    return passages.map((passage) => {
-      const sentence = ranked.find((s) => s.passage.ref === passage.ref && s.score >= floor && !used.has(`${passage.ref}:${s.start}:${s.end}`));
-      return sentence ? { text: sentence.text, citations: [{ ref: passage.ref, start: sentence.start, end: sentence.end }] } : null;
-    });
+    const floor = (ranked[0]?.score ?? 0) * this.options.relativeFloor;
+    return passages.map((passage) =>
+      ranked
+        .filter((s) => s.passage.ref === passage.ref && s.score >= floor && !used.has(`${passage.ref}:${s.start}:${s.end}`))
+        .slice(0, this.options.perPassage)
+        .map((s) => ({ text: s.text, citations: [{ ref: passage.ref, start: s.start, end: s.end }] })),
+    );
   }
 
   private ranking(question: string, passages: Passage[], signal?: AbortSignal): ReturnType<ExtractiveGenerator['rankSentences']> {
@@ -67,12 +69,12 @@ export class PerPassageSegmentGenerator implements SegmentGenerator {
     this.id = `per-passage:${generator.id}`;
   }
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<Array<AnswerSegment | null>> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
     const said = new Set(previous.map((s) => s.text.trim()));
     return Promise.all(
       passages.map(async (passage) => {
         const { segments } = await this.generator.generate(question, [passage], { signal });
-        return segments.find((s) => !said.has(s.text.trim())) ?? null;
+        return segments.filter((s) => !said.has(s.text.trim())).slice(0, 1);
       }),
     );
   }
