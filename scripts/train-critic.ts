@@ -124,7 +124,7 @@ async function questionExamples(q: Question, ws: Workspace): Promise<Example[]> 
       questionId: q.id,
       features: [...row],
       // Token order: [Relevant] [Irrelevant]; [Fully] [Partially] [No support]; [Utility:1]…[Utility:5].
-      labels: { isRel: m.relevant ? 0 : 1, isSup: full ? 0 : m.supporting || m.relevant ? 1 : 2, isUse },
+      labels: { isRel: m.relevant ? 0 : 1, isSup: full ? 0 : m.supporting ? 1 : 2, isUse },
     };
   });
 }

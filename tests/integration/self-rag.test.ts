@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlpForward, mlpToOnnx } from '../../src/models/mlp-head.js';
 import type { MlpWeights } from '../../src/models/mlp-head.js';
-import { HEAD_NAMES, HEAD_TOKENS } from '../../src/rag/self-rag/offline-critic.js';
+import { HEAD_NAMES, HEAD_TOKENS, OfflineCritic } from '../../src/rag/self-rag/offline-critic.js';
+import { WordInformation } from '../../src/rag/self-rag/word-information.js';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { testRuntime } from '../support/runtime.js';
+import { tempDir, testRuntime } from '../support/runtime.js';
 
 const HEADS = 'models/critic-heads';
 const CAROL = `Marley was dead: to begin with. There is no doubt whatever about that. Scrooge and he were partners for I don't know how many years. Scrooge was his sole executor, his sole administrator, his sole friend, and sole mourner.
@@ -15,6 +16,25 @@ Once upon a time, of all the good days in the year, on Christmas Eve, old Scroog
 const COOKING = 'To bake bread, mix flour, water, salt and yeast. Knead the dough for ten minutes. Let it rise for an hour, then bake it in a hot oven until the crust is brown.';
 
 describe('critic heads', () => {
+  it('refuses a manifest whose floors are not shares, or whose heads were trained for another embedder', async () => {
+    const runtime = testRuntime();
+    const information = await WordInformation.load();
+    const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const folderWith = (changes: Record<string, unknown>) => {
+      const dir = tempDir('critic-heads-');
+      for (const file of readdirSync(HEADS)) copyFileSync(join(HEADS, file), join(dir, file));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, ...changes }));
+      return dir;
+    };
+    /** A fake embedder: only its id matters here, since loading never embeds. */
+    const embedder = { id: manifest.embedder as string, dim: 1, maxTokens: 1, countTokens: () => 1, embed: async () => ({ vectors: [], truncated: [] }) };
+    await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 1.5, support: 0 } }))).rejects.toThrow(/floors are not two numbers between 0 and 1/);
+    await expect(OfflineCritic.load(runtime, { ...embedder, id: 'other' }, information, folderWith({}))).rejects.toThrow(/trained on features of the "use-lite" embedder/);
+    const loaded = await OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 0.25, support: 0.1 } }));
+    expect(loaded.floors).toEqual({ relevance: 0.25, support: 0.1 });
+    await runtime.close();
+  });
+
   it('the ONNX export computes what the double-precision reference computes', async () => {
     let seed = 3;
     const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
@@ -97,6 +117,17 @@ describe('POST /query mode self-rag', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const lax = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { relevanceFloor: 0, supportFloor: 0 } })).json();
     expect(lax.selfRag.abstained).toBe(false);
+    expect(lax.selfRag.floors).toEqual({ relevance: 0, support: 0 });
+  });
+
+  it("holds answers to the floors chosen for the offline heads when the request names none", async () => {
+    const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as { floors: { relevance: number; support: number } };
+    const body = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2 })).json();
+    expect(body.selfRag.floors).toEqual(manifest.floors);
+    const clears = body.selfRag.candidates.some((c: { scores: { rel: number; sup: number } }) => c.scores.rel >= manifest.floors.relevance && c.scores.sup >= manifest.floors.support);
+    expect(body.selfRag.abstained).toBe(!clears);
+    const mixed = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { supportFloor: 1 } })).json();
+    expect(mixed.selfRag.floors).toEqual({ relevance: manifest.floors.relevance, support: 1 });
   });
 
   it('honours beam width, depth and weights from the request', async () => {

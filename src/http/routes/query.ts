@@ -23,6 +23,7 @@ const QueryResultSchema = z.object({
       critic: z.string(),
       retrieve: z.object({ decision: z.boolean(), probability: z.number(), threshold: z.number(), distribution: z.record(z.string(), z.number()) }),
       abstained: z.boolean(),
+      floors: z.object({ relevance: z.number(), support: z.number() }),
       candidates: z.array(
         z.object({
           depth: z.number(),

@@ -10,6 +10,12 @@ export interface CritiqueInput {
   previous: string[];
 }
 
+/** Where abstention starts: no candidate with s_rel ≥ relevance and s_sup ≥ support. */
+export interface AbstentionFloors {
+  relevance: number;
+  support: number;
+}
+
 export interface CriticOptions {
   signal?: AbortSignal;
 }
@@ -20,6 +26,8 @@ export interface CriticOptions {
  */
 export interface Critic {
   readonly id: string;
+  /** Floors chosen for this critic's score scale, where they are known (the offline heads carry theirs). */
+  readonly floors?: AbstentionFloors;
   /** Retrieve / No Retrieval / Continue, for a question and the answer so far. */
   retrieve(question: string, previous: string[], options?: CriticOptions): Promise<Distribution<RetrieveToken>>;
   /** IsREL, IsSUP and IsUSE for each candidate, in input order. */

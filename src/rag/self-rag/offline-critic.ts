@@ -4,7 +4,7 @@ import { ModelFileError } from '../../core/errors.js';
 import { LruCache } from '../../core/lru.js';
 import type { Embedder } from '../../embedding/embedder.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
-import type { Critic, CriticOptions, CritiqueInput } from './critic.js';
+import type { AbstentionFloors, Critic, CriticOptions, CritiqueInput } from './critic.js';
 import { JUDGE_FEATURES, judgeFeatures, RETRIEVE_FEATURES, retrieveFeatures } from './critic-features.js';
 import { distribution, IS_REL_TOKENS, IS_SUP_TOKENS, IS_USE_TOKENS, RETRIEVE_TOKENS } from './reflection.js';
 import type { Distribution, Judgement, RetrieveToken } from './reflection.js';
@@ -23,6 +23,8 @@ export interface HeadManifest {
 export interface CriticManifest {
   embedder: string;
   heads: Record<HeadName, HeadManifest>;
+  /** Abstention floors chosen for these heads by scripts/choose-floors.ts. */
+  floors?: AbstentionFloors;
 }
 
 export const HEAD_TOKENS: Record<HeadName, readonly string[]> = { retrieve: RETRIEVE_TOKENS, isRel: IS_REL_TOKENS, isSup: IS_SUP_TOKENS, isUse: IS_USE_TOKENS };
@@ -44,6 +46,7 @@ export class OfflineCritic implements Critic {
     private readonly embedder: Embedder,
     private readonly information: WordInformation,
     private readonly sessions: Record<HeadName, ModelSession>,
+    readonly floors: AbstentionFloors | undefined,
   ) {}
 
   static async load(runtime: OnnxRuntime, embedder: Embedder, information: WordInformation, folder: string): Promise<OfflineCritic> {
@@ -66,7 +69,12 @@ export class OfflineCritic implements Critic {
       }
       sessions[name] = await runtime.load(`critic-${name}`, join(folder, head.file));
     }
-    return new OfflineCritic(embedder, information, sessions);
+    const { floors } = manifest;
+    const isShare = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+    if (floors !== undefined && !(isShare(floors.relevance) && isShare(floors.support))) {
+      throw new ModelFileError(manifestPath, 'its floors are not two numbers between 0 and 1', undefined, 'run `npm run choose:floors`');
+    }
+    return new OfflineCritic(embedder, information, sessions, floors);
   }
 
   async retrieve(question: string, previous: string[], options: CriticOptions = {}): Promise<Distribution<RetrieveToken>> {

@@ -11,9 +11,12 @@ export const SelfRagOptionsSchema = z
     beamWidth: z.number().int().min(1).max(8).default(2),
     maxDepth: z.number().int().min(1).max(6).default(3).describe('segments at most in the answer'),
     dropNoSupport: z.boolean().default(false).describe('leave out segments whose most probable IsSUP token is [No support / Contradictory]'),
-    relevanceFloor: z.number().min(0).max(1).default(0.15).describe('abstain unless some candidate has s_rel at least this…'),
-    supportFloor: z.number().min(0).max(1).default(0).describe('…and s_sup at least this'),
+    relevanceFloor: z.number().min(0).max(1).optional().describe("abstain unless some candidate has s_rel at least this… (default: the critic's floors, else 0.5)"),
+    supportFloor: z.number().min(0).max(1).optional().describe("…and s_sup at least this (default: the critic's floors, else 0.4)"),
   })
   .strict();
 
 export type SelfRagOptions = z.infer<typeof SelfRagOptionsSchema>;
+
+/** Floors for a critic that carries none (the LM critic): relevant more likely than not, and support at least partial on average. */
+export const FALLBACK_FLOORS = { relevance: 0.5, support: 0.4 } as const;

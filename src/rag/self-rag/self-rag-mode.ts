@@ -6,8 +6,8 @@ import type { ModeContext, QueryRequest, QueryResult, RagMode } from '../mode.js
 import type { Retriever } from '../retriever.js';
 import { segmentBeamSearch } from './beam-search.js';
 import type { ScoredSegment } from './beam-search.js';
-import type { Critic } from './critic.js';
-import { SelfRagOptionsSchema } from './options.js';
+import type { AbstentionFloors, Critic } from './critic.js';
+import { FALLBACK_FLOORS, SelfRagOptionsSchema } from './options.js';
 import { retrieveProbability } from './reflection.js';
 import type { SegmentGenerator } from './segment-generator.js';
 
@@ -16,6 +16,8 @@ export interface SelfRagTrace {
   critic: string;
   retrieve: { decision: boolean; probability: number; threshold: number; distribution: Record<string, number> };
   abstained: boolean;
+  /** The floors this answer was held to (the request's, else the critic's). */
+  floors: AbstentionFloors;
   candidates: Array<{
     depth: number;
     citation: { docId: string; chunkId: number; title: string | null; start: number; end: number; page?: number };
@@ -52,6 +54,10 @@ export class SelfRagMode implements RagMode {
 
   async run(request: QueryRequest, context: ModeContext): Promise<QueryResult> {
     const options = SelfRagOptionsSchema.parse(request.selfRag ?? {});
+    const floors = {
+      relevance: options.relevanceFloor ?? this.critic.floors?.relevance ?? FALLBACK_FLOORS.relevance,
+      support: options.supportFloor ?? this.critic.floors?.support ?? FALLBACK_FLOORS.support,
+    };
     const ws = await this.workspaces.get(request.workspace);
     const t0 = performance.now();
     const decision = await this.critic.retrieve(request.question, [], { signal: context.signal });
@@ -69,7 +75,7 @@ export class SelfRagMode implements RagMode {
       const generated = await this.generator.generate(request.question, [], context);
       const answer = generated.segments.map((s) => s.text).join(' ');
       if (!answer) context.onText?.(WITHOUT_RETRIEVAL_TEXT);
-      const trace: SelfRagTrace = { critic: this.critic.id, retrieve, abstained: false, candidates: [], path: [], pathScore: 0 };
+      const trace: SelfRagTrace = { critic: this.critic.id, retrieve, abstained: false, floors, candidates: [], path: [], pathScore: 0 };
       return { ...base, answer: answer || WITHOUT_RETRIEVAL_TEXT, citations: [], noAnswer: !answer, timings: { retrieveMs: t1 - t0, generateMs: performance.now() - t1 }, usage: generated.usage, selfRag: trace };
     }
 
@@ -82,7 +88,7 @@ export class SelfRagMode implements RagMode {
       context.signal,
     );
     const t2 = performance.now();
-    const clears = (c: ScoredSegment) => c.scores.rel >= options.relevanceFloor && c.scores.sup >= options.supportFloor;
+    const clears = (c: ScoredSegment) => c.scores.rel >= floors.relevance && c.scores.sup >= floors.support;
     const abstained = !search.candidates.some(clears);
     const path = abstained ? [] : search.best.path;
     const { answer, citations } = assembleAnswer(path.map((s) => s.segment), passages);
@@ -92,6 +98,7 @@ export class SelfRagMode implements RagMode {
       critic: this.critic.id,
       retrieve,
       abstained,
+      floors,
       candidates: ordered.map((c) => ({
         depth: c.depth,
         citation: { docId: c.passage.chunk.docId, chunkId: c.passage.chunk.id, title: c.passage.title, start: c.segment.citations[0]?.start ?? c.passage.chunk.start, end: c.segment.citations[0]?.end ?? c.passage.chunk.end, ...(c.passage.chunk.page != null ? { page: c.passage.chunk.page } : {}) },

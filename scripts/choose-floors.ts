@@ -1,0 +1,96 @@
+/**
+ * Chooses the offline critic's abstention floors and records them in its manifest
+ * (models/critic-heads/manifest.json, `floors`), where the self-rag mode takes its defaults from.
+ *   npm run choose:floors            (run by `npm run train:critic` after training)
+ *
+ * Only the critic's training questions are used (HotpotQA-100 questions 1–50). Each is asked
+ * through the service, with rag and with self-rag (floors at 0, so that every candidate's scores
+ * are visible), of the whole corpus and of the corpus without any question's gold passages.
+ * A floor pair (relevance, support) abstains on a question when no candidate has s_rel ≥ relevance
+ * and s_sup ≥ support. The chosen pair abstains most on the questions without gold, while
+ * self-rag's accuracy on the whole corpus stays within 3 points of the lower of rag's and its own
+ * unfloored accuracy; ties go to the lower floors. Writes bench/results/self-rag-floors.json.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { containsAnswer } from '../src/eval/metrics.js';
+import type { CriticManifest } from '../src/rag/self-rag/offline-critic.js';
+import { machine, table, writeResult } from './lib/bench.js';
+import { HOTPOTQA_100, readCorpus, readQuestions } from './lib/datasets.js';
+
+const TRAIN_QUESTIONS = 50;
+const ALLOWED_LOSS = 0.03;
+const GRID = Array.from({ length: 20 }, (_, i) => i / 20);
+
+const config = loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'choose-floors-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' });
+const manifestPath = join(config.CRITIC_HEADS_DIR, 'manifest.json');
+const app = await buildApp(config);
+await app.ready();
+const { ingestor, workspaces } = app.services;
+const questions = readQuestions(HOTPOTQA_100).slice(0, TRAIN_QUESTIONS);
+const allQuestions = readQuestions(HOTPOTQA_100);
+const gold = new Set(allQuestions.flatMap((q) => q.goldIds));
+const documents = readCorpus(HOTPOTQA_100).map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
+console.error('indexing the corpus, and again without gold passages…');
+await ingestor.ingestMany(await workspaces.get('whole', { create: true }), documents);
+await ingestor.ingestMany(await workspaces.get('without-gold', { create: true }), documents.filter((d) => !gold.has(d.id)));
+
+interface Asked {
+  answerable: boolean;
+  ragCorrect: boolean;
+  selfRagCorrect: boolean;
+  candidates: Array<{ rel: number; sup: number }>;
+}
+
+async function ask(question: string, workspace: string, mode: string, extra: object = {}) {
+  const res = await app.inject({ method: 'POST', url: '/query', payload: { question, workspace, mode, k: 5, retriever: 'hybrid', ...extra } });
+  if (res.statusCode !== 200) throw new Error(`${mode} on "${question}": HTTP ${res.statusCode} ${res.body}`);
+  return res.json() as { answer: string; selfRag?: { candidates: Array<{ scores: { rel: number; sup: number } }> } };
+}
+
+const asked: Asked[] = [];
+for (const [i, q] of questions.entries()) {
+  for (const workspace of ['whole', 'without-gold']) {
+    const rag = await ask(q.question, workspace, 'rag');
+    const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0 } });
+    asked.push({
+      answerable: workspace === 'whole',
+      ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
+      selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
+      candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
+    });
+  }
+  process.stderr.write(`\rasked ${i + 1}/${questions.length}`);
+}
+process.stderr.write('\n');
+await app.close();
+
+const answerable = asked.filter((a) => a.answerable);
+const unanswerable = asked.filter((a) => !a.answerable);
+const share = (xs: Asked[], f: (a: Asked) => boolean) => xs.filter(f).length / xs.length;
+const clears = (a: Asked, relevance: number, support: number) => a.candidates.some((c) => c.rel >= relevance && c.sup >= support);
+const ragAccuracy = share(answerable, (a) => a.ragCorrect);
+const unflooredAccuracy = share(answerable, (a) => a.selfRagCorrect);
+const required = Math.min(ragAccuracy, unflooredAccuracy) - ALLOWED_LOSS;
+const outcomes = GRID.flatMap((relevance) =>
+  GRID.map((support) => ({
+    relevance,
+    support,
+    accuracy: share(answerable, (a) => a.selfRagCorrect && clears(a, relevance, support)),
+    abstainsUnanswerable: share(unanswerable, (a) => !clears(a, relevance, support)),
+    abstainsAnswerable: share(answerable, (a) => !clears(a, relevance, support)),
+  })),
+);
+const chosen = outcomes
+  .filter((o) => o.accuracy >= required - 1e-9)
+  .sort((a, b) => b.abstainsUnanswerable - a.abstainsUnanswerable || a.relevance + a.support - (b.relevance + b.support))[0]!;
+
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CriticManifest;
+manifest.floors = { relevance: chosen.relevance, support: chosen.support };
+writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+console.log(table([{ rag: ragAccuracy, 'self-rag unfloored': unflooredAccuracy, required, ...chosen }]));
+const path = await writeResult('self-rag-floors', { machine: machine(), questions: questions.map((q) => q.id), rule: { allowedLoss: ALLOWED_LOSS, required }, ragAccuracy, unflooredAccuracy, chosen, outcomes });
+console.log(`wrote floors ${chosen.relevance}/${chosen.support} to ${manifestPath}, and ${path}`);
