@@ -9,7 +9,9 @@
  * (`--skip 50`). Each question is asked twice, as the eval's `--holdout-gold` asks it: once
  * of the whole corpus, and once of the corpus without any question's gold passages (so that
  * nothing retrieved answers it). Each time its top-5 hybrid hits are the passages and each of
- * their sentences a candidate segment. Labels come from HotpotQA's supporting facts and answers:
+ * their sentences a candidate segment, judged as a first segment and again as the next segment
+ * after the sentence that overlaps the question most. Labels come from HotpotQA's supporting
+ * facts and answers:
  *   IsREL  [Relevant] when the passage is gold and holds a supporting sentence, else [Irrelevant];
  *   IsSUP  [Fully supported] for a sentence that contains the answer (for yes/no questions: a
  *          supporting sentence), [Partially supported] for another supporting sentence or
@@ -26,6 +28,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { isStopWord, stem, words } from '../src/core/text.js';
 import { sentenceSpans } from '../src/ingestion/chunker.js';
+import { idfOverlap } from '../src/llm/extractive-generator.js';
 import type { Passage } from '../src/llm/generator.js';
 import { mlpForward, mlpToOnnx } from '../src/models/mlp-head.js';
 import type { MlpWeights } from '../src/models/mlp-head.js';
@@ -115,9 +118,15 @@ async function questionExamples(q: Question, ws: Workspace): Promise<Example[]> 
       meta.push({ relevant, supporting: isGold && isSupporting(segment, q), answer: hasAnswer(segment, q), cover: terms.size ? [...terms].filter((t) => inSegment.has(t)).length / terms.size : 0 });
     }
   }
-  const rows = await judgeFeatures({ embedder, information }, inputs);
+  // Each candidate is judged twice: as a first segment, and as the next one after the sentence
+  // that overlaps the question most (what the beam search tends to choose first).
+  const overlap = idfOverlap(q.question, inputs.map((i) => i.segment));
+  const first = overlap.indexOf(Math.max(...overlap));
+  const rest = inputs.flatMap((input, i) => (i === first ? [] : [{ ...input, previous: [inputs[first]!.segment] }]));
+  const rows = [...(await judgeFeatures({ embedder, information }, inputs)), ...(await judgeFeatures({ embedder, information }, rest))];
+  const metaOf = [...meta, ...meta.filter((_, i) => i !== first)];
   return rows.map((row, i) => {
-    const m = meta[i]!;
+    const m = metaOf[i]!;
     const isUse = m.supporting && m.answer ? 4 : m.supporting || m.answer ? 3 : m.relevant ? 2 : m.cover >= 0.5 ? 1 : 0;
     const full = m.answer || (isYesNo(q) && m.supporting);
     return {

@@ -85,7 +85,8 @@ describe('POST /query mode self-rag', () => {
   afterAll(() => t.app.close());
 
   it('shows the retrieve decision, every candidate with its reflection-token distributions, and the chosen path', async () => {
-    const res = await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2 });
+    // Floors at 0, so that the answer is built and its path can be checked.
+    const res = await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { relevanceFloor: 0, supportFloor: 0 } });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.mode).toBe('self-rag');

@@ -54,6 +54,22 @@ describe('offline critic features', async () => {
     expect(feature(rows, 1, 'pairInfoCover')).toBeCloseTo(feature(rows, 0, 'infoCoverPassage'), 5);
   });
 
+  it('judges a next segment against the answer so far', async () => {
+    const previous = ['Never Cry Wolf was released by Walt Disney Pictures.'];
+    const next = [linked, other].map((p) => ({ question, passage: p, segment: p.chunk.text, previous }));
+    const rows = await judgeFeatures({ embedder: new FakeConstantEmbedder(), information }, next);
+    expect(feature(rows, 0, 'hasPrevious')).toBe(1);
+    expect(feature(rows, 0, 'titleInPrevious')).toBe(1); // the answer so far names "Walt Disney Pictures"
+    expect(feature(rows, 1, 'titleInPrevious')).toBe(0);
+    // The previous sentence already covers released, never, cry, wolf: "film" is all the linked passage adds.
+    const weight = (w: string) => information.of(w);
+    const total = ['label', 'released', 'film', 'never', 'cry', 'wolf'].reduce((a, w) => a + weight(w), 0);
+    expect(feature(rows, 0, 'addedInfoCover')).toBeCloseTo(weight('film') / total, 5);
+    expect(feature(rows, 1, 'addedInfoCover')).toBeCloseTo(0, 6);
+    const [firstRow] = await judgeFeatures({ embedder: new FakeConstantEmbedder(), information }, inputs.slice(0, 1));
+    expect(feature([firstRow!], 0, 'hasPrevious')).toBe(0);
+  });
+
   it('embeds each text once when given a vector cache', async () => {
     const { LruCache } = await import('../../src/core/lru.js');
     const embedder = new FakeConstantEmbedder();

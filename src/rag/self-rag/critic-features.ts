@@ -8,7 +8,7 @@ import { isStopWord, stem, words } from '../../core/text.js';
 import { idfOverlap } from '../../llm/extractive-generator.js';
 import { innerProduct } from '../../store/exact-vector-index.js';
 import type { CritiqueInput } from './critic.js';
-import { infoCover, novelInfo, passageEvidence, phrase, rareCover, weightedTerms } from './passage-evidence.js';
+import { infoCover, mentionsTitle, novelInfo, passageEvidence, phrase, rareCover, weightedTerms } from './passage-evidence.js';
 import type { WeightedTerms } from './passage-evidence.js';
 import type { WordInformation } from './word-information.js';
 
@@ -50,6 +50,9 @@ export const JUDGE_FEATURES = [
   'linkedFromNamedPassage',
   'mentionsNamedTitle',
   'segmentNovelInfo',
+  'hasPrevious',
+  'titleInPrevious',
+  'addedInfoCover',
 ] as const;
 
 export const RETRIEVE_FEATURES = [
@@ -139,7 +142,8 @@ export async function judgeFeatures(tools: FeatureTools, inputs: CritiqueInput[]
     bestScore.set(question, Math.max(...group.map((i) => i.passage.score)));
   }
   return inputs.map((input) => {
-    const { question, passage, segment } = input;
+    const { question, passage, segment, previous } = input;
+    const before = previous.join(' ');
     const terms = contentStems(question);
     const ask = askFlags(question);
     const questionWords = new Set(words(question));
@@ -192,6 +196,9 @@ export async function judgeFeatures(tools: FeatureTools, inputs: CritiqueInput[]
       linkedFromNamedPassage: own.linkedFromNamed,
       mentionsNamedTitle: own.mentionsNamed,
       segmentNovelInfo: novelInfo(segment, question, information),
+      hasPrevious: previous.length > 0 ? 1 : 0,
+      titleInPrevious: mentionsTitle(before, passage.title) ? 1 : 0,
+      addedInfoCover: infoCover(weighted, `${before} ${segment}`) - infoCover(weighted, before),
     };
     return Float32Array.from(JUDGE_FEATURES, (f) => row[f]);
   });

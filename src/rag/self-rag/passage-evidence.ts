@@ -50,6 +50,12 @@ export function rareCover(terms: WeightedTerms, text: string): number {
 
 const bareTitle = (title: string | null | undefined) => (title ?? '').replace(/\s*\(.*\)\s*$/, '');
 
+/** Whether the text names the title (without its parenthesis) as a whole phrase. */
+export function mentionsTitle(text: string, title: string | null | undefined): boolean {
+  const bare = bareTitle(title);
+  return bare.trim() !== '' && phrase(text).includes(phrase(bare));
+}
+
 /** The information-weighted share of a title's words (without its parenthesis) that the question names. */
 function titleInfoIn(title: string | null | undefined, question: string, information: WordInformation): number {
   const titleWords = words(bareTitle(title)).filter((w) => !isStopWord(w));
@@ -65,7 +71,7 @@ export function passageEvidence(question: string, passages: Passage[], terms: We
   const titleShare = passages.map((p) => titleInfoIn(p.title, question, information));
   const named = passages.filter((_, i) => titleShare[i]! >= NAMED_TITLE);
   const cover = passages.map((p) => infoCover(terms, p.chunk.text));
-  const mentions = (p: Passage, title: string | null | undefined) => bareTitle(title).trim() !== '' && phrase(p.chunk.text).includes(phrase(bareTitle(title)));
+  const mentions = (p: Passage, title: string | null | undefined) => mentionsTitle(p.chunk.text, title);
   return {
     bestTitle: Math.max(0, ...titleShare),
     bestCover: Math.max(0, ...cover),
