@@ -3,15 +3,17 @@
  * (models/critic-heads/manifest.json, `floors`), where the self-rag mode takes its defaults from.
  *   npm run choose:floors            (run by `npm run train:critic` after training)
  *
- * Only the critic's training questions are used (HotpotQA-100 questions 1–50). Each is asked
- * through the service, with rag and with self-rag (floors at 0, so that every candidate's scores
- * are visible), of the whole corpus and of the corpus without any question's gold passages.
+ * Only the critic's training questions are used (HotpotQA-100 questions 1–50), and each is judged
+ * out of fold: by the heads that `npm run train:critic` trained without its fold's questions
+ * (models/critic-heads/folds/), so that the floors suit questions the heads have not seen. Each is
+ * asked through the service, with rag and with self-rag (floors at 0, so that every candidate's
+ * scores are visible), of the whole corpus and of the corpus without any question's gold passages.
  * A floor pair (relevance, support) abstains on a question when no candidate has s_rel ≥ relevance
  * and s_sup ≥ support. The chosen pair abstains most on the questions without gold, while
  * self-rag's accuracy on the whole corpus stays within 3 points of the lower of rag's and its own
  * unfloored accuracy; ties go to the lower floors. Writes bench/results/self-rag-floors.json.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
@@ -21,22 +23,19 @@ import type { CriticManifest } from '../src/rag/self-rag/offline-critic.js';
 import { machine, table, writeResult } from './lib/bench.js';
 import { HOTPOTQA_100, readCorpus, readQuestions } from './lib/datasets.js';
 
-const TRAIN_QUESTIONS = 50;
 const ALLOWED_LOSS = 0.03;
 const GRID = Array.from({ length: 20 }, (_, i) => i / 20);
 
-const config = loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'choose-floors-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' });
+const config = loadConfig(process.env);
 const manifestPath = join(config.CRITIC_HEADS_DIR, 'manifest.json');
-const app = await buildApp(config);
-await app.ready();
-const { ingestor, workspaces } = app.services;
-const questions = readQuestions(HOTPOTQA_100).slice(0, TRAIN_QUESTIONS);
-const allQuestions = readQuestions(HOTPOTQA_100);
-const gold = new Set(allQuestions.flatMap((q) => q.goldIds));
-const documents = readCorpus(HOTPOTQA_100).map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
-console.error('indexing the corpus, and again without gold passages…');
-await ingestor.ingestMany(await workspaces.get('whole', { create: true }), documents);
-await ingestor.ingestMany(await workspaces.get('without-gold', { create: true }), documents.filter((d) => !gold.has(d.id)));
+const foldsDir = join(config.CRITIC_HEADS_DIR, 'folds');
+const folds = existsSync(foldsDir) ? readdirSync(foldsDir).filter((f) => f.startsWith('fold-')).sort() : [];
+if (folds.length === 0) {
+  console.error(`no fold heads in ${foldsDir}: run \`npm run train:critic\` (it trains them, then runs this script)`);
+  process.exit(2);
+}
+const dataDir = mkdtempSync(join(tmpdir(), 'choose-floors-'));
+const byId = new Map(readQuestions(HOTPOTQA_100).map((q) => [q.id, q]));
 
 interface Asked {
   answerable: boolean;
@@ -45,28 +44,46 @@ interface Asked {
   candidates: Array<{ rel: number; sup: number }>;
 }
 
-async function ask(question: string, workspace: string, mode: string, extra: object = {}) {
-  const res = await app.inject({ method: 'POST', url: '/query', payload: { question, workspace, mode, k: 5, retriever: 'hybrid', ...extra } });
-  if (res.statusCode !== 200) throw new Error(`${mode} on "${question}": HTTP ${res.statusCode} ${res.body}`);
-  return res.json() as { answer: string; selfRag?: { candidates: Array<{ scores: { rel: number; sup: number } }> } };
-}
-
 const asked: Asked[] = [];
-for (const [i, q] of questions.entries()) {
-  for (const workspace of ['whole', 'without-gold']) {
-    const rag = await ask(q.question, workspace, 'rag');
-    const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0 } });
-    asked.push({
-      answerable: workspace === 'whole',
-      ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
-      selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
-      candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
-    });
+const questionIds: string[] = [];
+for (const [k, fold] of folds.entries()) {
+  // One data folder for every fold: the corpus is indexed once, and each fold's service opens it with its own heads.
+  const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: dataDir, CRITIC_HEADS_DIR: join(foldsDir, fold), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
+  await app.ready();
+  if (k === 0) await indexCorpus(app);
+  const ask = async (question: string, workspace: string, mode: string, extra: object = {}) => {
+    const res = await app.inject({ method: 'POST', url: '/query', payload: { question, workspace, mode, k: 5, retriever: 'hybrid', ...extra } });
+    if (res.statusCode !== 200) throw new Error(`${mode} on "${question}": HTTP ${res.statusCode} ${res.body}`);
+    return res.json() as { answer: string; selfRag?: { candidates: Array<{ scores: { rel: number; sup: number } }> } };
+  };
+  const ids = JSON.parse(readFileSync(join(foldsDir, fold, 'questions.json'), 'utf8')) as string[];
+  for (const id of ids) {
+    const q = byId.get(id)!;
+    questionIds.push(id);
+    for (const workspace of ['whole', 'without-gold']) {
+      const rag = await ask(q.question, workspace, 'rag');
+      const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0 } });
+      asked.push({
+        answerable: workspace === 'whole',
+        ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
+        selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
+        candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
+      });
+    }
+    process.stderr.write(`\r${fold}: asked ${questionIds.length} questions`);
   }
-  process.stderr.write(`\rasked ${i + 1}/${questions.length}`);
+  await app.close();
 }
 process.stderr.write('\n');
-await app.close();
+
+async function indexCorpus(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
+  const { ingestor, workspaces } = app.services;
+  const gold = new Set([...byId.values()].flatMap((q) => q.goldIds));
+  const documents = readCorpus(HOTPOTQA_100).map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
+  console.error('indexing the corpus, and again without gold passages…');
+  await ingestor.ingestMany(await workspaces.get('whole', { create: true }), documents);
+  await ingestor.ingestMany(await workspaces.get('without-gold', { create: true }), documents.filter((d) => !gold.has(d.id)));
+}
 
 const answerable = asked.filter((a) => a.answerable);
 const unanswerable = asked.filter((a) => !a.answerable);
@@ -92,5 +109,5 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CriticManifes
 manifest.floors = { relevance: chosen.relevance, support: chosen.support };
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 console.log(table([{ rag: ragAccuracy, 'self-rag unfloored': unflooredAccuracy, required, ...chosen }]));
-const path = await writeResult('self-rag-floors', { machine: machine(), questions: questions.map((q) => q.id), rule: { allowedLoss: ALLOWED_LOSS, required }, ragAccuracy, unflooredAccuracy, chosen, outcomes });
+const path = await writeResult('self-rag-floors', { machine: machine(), questions: questionIds, judgedOutOfFold: folds, rule: { allowedLoss: ALLOWED_LOSS, required }, ragAccuracy, unflooredAccuracy, chosen, outcomes });
 console.log(`wrote floors ${chosen.relevance}/${chosen.support} to ${manifestPath}, and ${path}`);

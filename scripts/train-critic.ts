@@ -18,6 +18,8 @@
  *          another sentence of a relevant passage, else [No support / Contradictory];
  *   IsUSE  5 a supporting sentence with the answer, 4 the answer or a supporting sentence,
  *          3 another sentence of a relevant passage, 2 one with half the question's terms, else 1.
+ * Also writes, under models/critic-heads/folds/ (not committed), the heads trained without each
+ * fold's questions, with the chosen weight decay, for choosing the abstention floors out of fold.
  * Retrieve: eval/data/retrieve-decision/prompts.jsonl (even lines train, odd lines test) and
  * the HotpotQA questions of each split as [Retrieval].
  */
@@ -51,6 +53,8 @@ const TRAINING = { hidden: 8, epochs: 400, learningRate: 0.02, seed: 7 };
 /** Weight decay is chosen per head by 5-fold cross-validated log-loss (folds by question), then the head is retrained on all 50. */
 const WEIGHT_DECAYS = [1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1];
 const FOLDS = 5;
+/** The heads again, once per fold, trained without that fold's questions: scripts/choose-floors.ts asks those questions of them. */
+const FOLDS_OUT = join(OUT, 'folds');
 
 const questions = readQuestions(HOTPOTQA_100);
 const split = { train: questions.slice(0, TRAIN_QUESTIONS), test: questions.slice(TRAIN_QUESTIONS) };
@@ -187,6 +191,10 @@ for (const name of Object.keys(data) as HeadName[]) {
   const model: MlpWeights = trainMlp(train.rows, train.labels, classes, { ...TRAINING, weightDecay });
   const file = `${name}.onnx`;
   writeFileSync(join(OUT, file), mlpToOnnx(model, `critic-${name}`));
+  folds(name, train).forEach(({ fit }, f) => {
+    mkdirSync(join(FOLDS_OUT, `fold-${f}`), { recursive: true });
+    writeFileSync(join(FOLDS_OUT, `fold-${f}`, file), mlpToOnnx(trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }), `critic-${name}-fold-${f}`));
+  });
   manifest.heads[name] = { file, features: [...(name === 'retrieve' ? RETRIEVE_FEATURES : JUDGE_FEATURES)], classes: [...HEAD_TOKENS[name]] };
   const counts = Array.from({ length: classes }, (_, c) => test.labels.filter((l) => l === c).length);
   const trainCounts = Array.from({ length: classes }, (_, c) => train.labels.filter((l) => l === c).length);
@@ -198,6 +206,10 @@ for (const name of Object.keys(data) as HeadName[]) {
   heldOut[name] = { rows: test.rows.map((r) => r.map((v) => Number(v.toFixed(6)))), labels: test.labels };
 }
 writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+for (let f = 0; f < FOLDS; f++) {
+  writeFileSync(join(FOLDS_OUT, `fold-${f}`, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(FOLDS_OUT, `fold-${f}`, 'questions.json'), JSON.stringify(split.train.filter((q) => questionFold.get(q.id) === f).map((q) => q.id)) + '\n');
+}
 writeFileSync(join(OUT, 'held-out.json'), JSON.stringify({ questions: split.test.map((q) => q.id), ...heldOut }));
 console.log(table(tableRows));
 const heads = Object.keys(report) as HeadName[];
