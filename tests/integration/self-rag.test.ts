@@ -22,7 +22,7 @@ describe('critic heads', () => {
     const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     const folderWith = (changes: Record<string, unknown>) => {
       const dir = tempDir('critic-heads-');
-      for (const file of readdirSync(HEADS)) copyFileSync(join(HEADS, file), join(dir, file));
+      for (const file of readdirSync(HEADS).filter((f) => /\.(onnx|json)$/.test(f))) copyFileSync(join(HEADS, file), join(dir, file));
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, ...changes }));
       return dir;
     };
