@@ -21,7 +21,8 @@ import { loadConfig } from '../src/config/config.js';
 import { containsAnswer } from '../src/eval/metrics.js';
 import type { CriticManifest } from '../src/rag/self-rag/offline-critic.js';
 import { machine, table, writeResult } from './lib/bench.js';
-import { HOTPOTQA_100, readCorpus, readQuestions } from './lib/datasets.js';
+import { HOTPOTQA_100, readQuestions } from './lib/datasets.js';
+import { HOLDOUT_WORKSPACES, indexWholeAndWithoutGold } from './lib/holdout-indexes.js';
 
 const ALLOWED_LOSS = 0.03;
 const GRID = Array.from({ length: 20 }, (_, i) => i / 20);
@@ -50,7 +51,7 @@ for (const [k, fold] of folds.entries()) {
   // One data folder for every fold: the corpus is indexed once, and each fold's service opens it with its own heads.
   const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: dataDir, CRITIC_HEADS_DIR: join(foldsDir, fold), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
   await app.ready();
-  if (k === 0) await indexCorpus(app);
+  if (k === 0) await indexWholeAndWithoutGold(app);
   const ask = async (question: string, workspace: string, mode: string, extra: object = {}) => {
     const res = await app.inject({ method: 'POST', url: '/query', payload: { question, workspace, mode, k: 5, retriever: 'hybrid', ...extra } });
     if (res.statusCode !== 200) throw new Error(`${mode} on "${question}": HTTP ${res.statusCode} ${res.body}`);
@@ -60,11 +61,11 @@ for (const [k, fold] of folds.entries()) {
   for (const id of ids) {
     const q = byId.get(id)!;
     questionIds.push(id);
-    for (const workspace of ['whole', 'without-gold']) {
+    for (const workspace of Object.values(HOLDOUT_WORKSPACES)) {
       const rag = await ask(q.question, workspace, 'rag');
       const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0 } });
       asked.push({
-        answerable: workspace === 'whole',
+        answerable: workspace === HOLDOUT_WORKSPACES.whole,
         ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
         selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
         candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
@@ -75,15 +76,6 @@ for (const [k, fold] of folds.entries()) {
   await app.close();
 }
 process.stderr.write('\n');
-
-async function indexCorpus(app: Awaited<ReturnType<typeof buildApp>>): Promise<void> {
-  const { ingestor, workspaces } = app.services;
-  const gold = new Set([...byId.values()].flatMap((q) => q.goldIds));
-  const documents = readCorpus(HOTPOTQA_100).map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
-  console.error('indexing the corpus, and again without gold passages…');
-  await ingestor.ingestMany(await workspaces.get('whole', { create: true }), documents);
-  await ingestor.ingestMany(await workspaces.get('without-gold', { create: true }), documents.filter((d) => !gold.has(d.id)));
-}
 
 const answerable = asked.filter((a) => a.answerable);
 const unanswerable = asked.filter((a) => !a.answerable);

@@ -42,7 +42,8 @@ import type { Workspace } from '../src/store/workspace.js';
 import type { CriticManifest, HeadName } from '../src/rag/self-rag/offline-critic.js';
 import { barChart } from '../src/eval/charts.js';
 import { machine, table, writeResult } from './lib/bench.js';
-import { HOTPOTQA_100, jsonl, readCorpus, readQuestions } from './lib/datasets.js';
+import { HOTPOTQA_100, jsonl, readQuestions } from './lib/datasets.js';
+import { indexWholeAndWithoutGold } from './lib/holdout-indexes.js';
 import type { Question } from './lib/datasets.js';
 import { calibration, trainMlp } from './lib/train-mlp.js';
 
@@ -61,15 +62,9 @@ const split = { train: questions.slice(0, TRAIN_QUESTIONS), test: questions.slic
 
 const app = await buildApp(loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'train-critic-')), SAMPLE_INGEST: 'false', LOG_LEVEL: 'warn' }));
 await app.ready();
-const { embedder, ingestor, retriever, workspaces } = app.services;
+const { embedder, retriever } = app.services;
 const information = await WordInformation.load();
-const corpus = readCorpus(HOTPOTQA_100);
-const gold = new Set(questions.flatMap((q) => q.goldIds));
-const indexes = { whole: await workspaces.get('hotpotqa', { create: true }), withoutGold: await workspaces.get('hotpotqa-without-gold', { create: true }) };
-console.error(`indexing ${corpus.length} passages, and again without the ${gold.size} gold ones…`);
-const documents = corpus.map((p) => ({ id: p.id, title: p.title, text: p.text, mime: 'text/plain' }));
-await ingestor.ingestMany(indexes.whole, documents);
-await ingestor.ingestMany(indexes.withoutGold, documents.filter((d) => !gold.has(d.id)));
+const indexes = await indexWholeAndWithoutGold(app);
 
 const normalise = (text: string) => words(text).join(' ');
 const contentTerms = (text: string) => new Set(words(text).filter((w) => w.length > 1 && !isStopWord(w)).map(stem));

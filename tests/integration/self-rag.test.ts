@@ -29,6 +29,7 @@ describe('critic heads', () => {
     /** A fake embedder: only its id matters here, since loading never embeds. */
     const embedder = { id: manifest.embedder as string, dim: 1, maxTokens: 1, countTokens: () => 1, embed: async () => ({ vectors: [], truncated: [] }) };
     await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 1.5, support: 0 } }))).rejects.toThrow(/floors are not two numbers between 0 and 1/);
+    await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ floors: null }))).rejects.toThrow(/floors are not two numbers between 0 and 1/);
     await expect(OfflineCritic.load(runtime, { ...embedder, id: 'other' }, information, folderWith({}))).rejects.toThrow(/trained on features of the "use-lite" embedder/);
     const loaded = await OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 0.25, support: 0.1 } }));
     expect(loaded.floors).toEqual({ relevance: 0.25, support: 0.1 });

@@ -8,7 +8,7 @@ import { isStopWord, stem, words } from '../../core/text.js';
 import { idfOverlap } from '../../llm/extractive-generator.js';
 import { innerProduct } from '../../store/exact-vector-index.js';
 import type { CritiqueInput } from './critic.js';
-import { infoCover, mentionsTitle, novelInfo, passageEvidence, phrase, rareCover, weightedTerms } from './passage-evidence.js';
+import { infoCover, mentionsTitle, novelInfo, passageEvidence, rareCover, weightedTerms } from './passage-evidence.js';
 import type { WeightedTerms } from './passage-evidence.js';
 import type { WordInformation } from './word-information.js';
 
@@ -84,7 +84,6 @@ function names(text: string): string[] {
   return (text.match(/(?<=[\p{L}\p{N},;:)]\s+)\p{Lu}[\p{L}\p{N}'-]*/gu) ?? []).map((w) => w.toLowerCase());
 }
 
-
 function askFlags(question: string) {
   const q = question.trim().toLowerCase();
   return {
@@ -114,11 +113,15 @@ export interface FeatureTools {
 export async function judgeFeatures(tools: FeatureTools, inputs: CritiqueInput[], signal?: AbortSignal): Promise<Float32Array[]> {
   const { information } = tools;
   const texts = [...new Set(inputs.flatMap((i) => [i.question, i.passage.chunk.text, i.segment]))];
-  const missing = texts.filter((t) => !tools.vectors?.get(t));
-  const { vectors } = missing.length ? await tools.embedder.embed(missing, { signal, priority: 'interactive' }) : { vectors: [] };
-  const vector = new Map(missing.map((t, i) => [t, vectors[i]!]));
-  for (const t of texts) if (!vector.has(t)) vector.set(t, tools.vectors!.get(t)!);
-  for (const [t, v] of vector) tools.vectors?.set(t, v);
+  const vector = new Map(texts.flatMap((t) => (tools.vectors?.get(t) ? [[t, tools.vectors.get(t)!] as const] : [])));
+  const missing = texts.filter((t) => !vector.has(t));
+  if (missing.length) {
+    const { vectors } = await tools.embedder.embed(missing, { signal, priority: 'interactive' });
+    missing.forEach((t, i) => {
+      vector.set(t, vectors[i]!);
+      tools.vectors?.set(t, vectors[i]!);
+    });
+  }
   const cos = (a: string, b: string) => innerProduct(vector.get(a)!, vector.get(b)!);
   const byQuestion = new Map<string, CritiqueInput[]>();
   for (const input of inputs) byQuestion.set(input.question, [...(byQuestion.get(input.question) ?? []), input]);
@@ -168,7 +171,7 @@ export async function judgeFeatures(tools: FeatureTools, inputs: CritiqueInput[]
       idfOverlapPassage: idfPassage.get(input)!,
       idfOverlapSegment: idfSegment.get(input)!,
       titleInQuestion,
-      titlePhraseInQuestion: passage.title && phrase(question).includes(phrase(passage.title.replace(/\s*\(.*\)\s*$/, ''))) ? 1 : 0,
+      titlePhraseInQuestion: mentionsTitle(question, passage.title) ? 1 : 0,
       questionNamesInPassage: questionNames.size ? cover(questionNames, passage.chunk.text) : 0,
       questionNamesInSegment: questionNames.size ? cover(questionNames, segment) : 0,
       reciprocalRank: 1 / Math.max(1, passage.ref),

@@ -71,7 +71,7 @@ export class OfflineCritic implements Critic {
     }
     const { floors } = manifest;
     const isShare = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
-    if (floors !== undefined && !(isShare(floors.relevance) && isShare(floors.support))) {
+    if (floors !== undefined && !(floors && isShare(floors.relevance) && isShare(floors.support))) {
       throw new ModelFileError(manifestPath, 'its floors are not two numbers between 0 and 1', undefined, 'run `npm run choose:floors`');
     }
     return new OfflineCritic(embedder, information, sessions, floors);

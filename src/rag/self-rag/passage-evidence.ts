@@ -8,7 +8,7 @@ import type { Passage } from '../../llm/generator.js';
 import type { WordInformation } from './word-information.js';
 
 /** Lower-cased words joined by single spaces, padded, for whole-phrase matching. */
-export function phrase(text: string): string {
+function phrase(text: string): string {
   return ` ${words(text).join(' ')} `;
 }
 
@@ -71,7 +71,6 @@ export function passageEvidence(question: string, passages: Passage[], terms: We
   const titleShare = passages.map((p) => titleInfoIn(p.title, question, information));
   const named = passages.filter((_, i) => titleShare[i]! >= NAMED_TITLE);
   const cover = passages.map((p) => infoCover(terms, p.chunk.text));
-  const mentions = (p: Passage, title: string | null | undefined) => mentionsTitle(p.chunk.text, title);
   return {
     bestTitle: Math.max(0, ...titleShare),
     bestCover: Math.max(0, ...cover),
@@ -82,8 +81,8 @@ export function passageEvidence(question: string, passages: Passage[], terms: We
           cover: cover[i]!,
           titleShare: titleShare[i]!,
           pairCover: Math.max(cover[i]!, ...passages.filter((o) => o !== p).map((o) => infoCover(terms, `${p.chunk.text} ${o.chunk.text}`))),
-          linkedFromNamed: named.some((o) => o !== p && mentions(o, p.title)) ? 1 : 0,
-          mentionsNamed: named.some((o) => o !== p && mentions(p, o.title)) ? 1 : 0,
+          linkedFromNamed: named.some((o) => o !== p && mentionsTitle(o.chunk.text, p.title)) ? 1 : 0,
+          mentionsNamed: named.some((o) => o !== p && mentionsTitle(p.chunk.text, o.title)) ? 1 : 0,
         },
       ]),
     ),
