@@ -2,9 +2,12 @@
  * Compares retrievers and answer modes on a question set, through the service's HTTP API.
  *   npm run eval -- --dataset eval/data/hotpotqa-100 --modes rag --retrievers dense,lexical,hybrid \
  *     --k 1,2,5,10 --out bench/results/eval-hotpotqa-100.json [--url http://host:port] [--holdout-gold 0.5]
+ *     [--one-title "HotpotQA"]
  * Without --url it starts the service in-process on a fresh data folder. It ingests the corpus
  * into a new workspace, asks every question through /v1/workspaces/:ws/search and /query, and
- * writes the JSON, a Markdown report and SVG charts beside it.
+ * writes the JSON, a Markdown report and SVG charts beside it. `--one-title T` ingests every
+ * passage under the one title T, as the chunks of a single long document would be, to see how a
+ * mode does when titles tell passages nothing apart.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     url: { type: 'string' },
     'holdout-gold': { type: 'string', default: '0' },
+    'one-title': { type: 'string' },
     seed: { type: 'string', default: '1' },
     'query-k': { type: 'string', default: '5' },
     'query-retriever': { type: 'string', default: 'hybrid' },
@@ -37,7 +41,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.dataset || !values.out) {
-  console.error('usage: npm run eval -- --dataset <folder> --out <file.json> [--modes rag] [--retrievers dense,lexical,hybrid] [--k 1,2,5,10] [--url URL] [--holdout-gold 0.5]');
+  console.error('usage: npm run eval -- --dataset <folder> --out <file.json> [--modes rag] [--retrievers dense,lexical,hybrid] [--k 1,2,5,10] [--url URL] [--holdout-gold 0.5] [--one-title T]');
   process.exit(2);
 }
 const ks = values.k.split(',').map(Number);
@@ -107,7 +111,7 @@ try {
   if (created.status >= 400) throw new Error(`cannot create workspace: ${JSON.stringify(created.body)}`);
   const ingested = corpus.filter((p) => !removed.has(p.id));
   await inParallel(ingested, 'ingest', async (p) => {
-    const res = await call<{ message?: string }>(service.base, `/v1/workspaces/${workspace}/documents`, { id: p.id, title: p.title, text: p.text });
+    const res = await call<{ message?: string }>(service.base, `/v1/workspaces/${workspace}/documents`, { id: p.id, title: values['one-title'] ?? p.title, text: p.text });
     if (res.status >= 400) throw new Error(`ingesting ${p.id}: ${res.body.message}`);
   });
 
@@ -174,7 +178,7 @@ try {
     dataset: datasetName,
     createdAt: new Date().toISOString(),
     command: `npm run eval -- ${process.argv.slice(2).join(' ')}`,
-    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, seed, url: values.url ?? 'in-process', workspace, service: service.config ?? 'external' },
+    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, oneTitle: values['one-title'] ?? null, seed, url: values.url ?? 'in-process', workspace, service: service.config ?? 'external' },
     corpus: { passages: corpus.length, ingested: ingested.length, heldOut: removed.size },
     questions: { total: questions.length, answerable: questions.filter(isAnswerable).length, unanswerable: questions.filter((q) => !isAnswerable(q)).length },
     retrievers: summariseRetrieval(retrieval, ks, seed),

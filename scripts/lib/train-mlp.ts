@@ -19,37 +19,58 @@ export function trainMlp(rows: number[][], labels: number[], classes: number, o:
   const n = rows.length;
   const mean = Array.from({ length: f }, (_, i) => rows.reduce((a, r) => a + r[i]!, 0) / n);
   const std = Array.from({ length: f }, (_, i) => Math.sqrt(rows.reduce((a, r) => a + (r[i]! - mean[i]!) ** 2, 0) / n) || 1);
-  const xs = rows.map((r) => r.map((v, i) => (v - mean[i]!) / std[i]!));
+  const xs = rows.map((r) => Float64Array.from(r, (v, i) => (v - mean[i]!) / std[i]!));
   let seed = o.seed >>> 0;
   const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const gaussian = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
   const H = o.hidden;
+  const C = classes;
   const params = {
-    w1: Array.from({ length: f * H }, () => gaussian() * Math.sqrt(2 / f)),
-    b1: new Array<number>(H).fill(0),
-    w2: Array.from({ length: H * classes }, () => gaussian() * Math.sqrt(1 / H)),
-    b2: new Array<number>(classes).fill(0),
+    w1: Float64Array.from({ length: f * H }, () => gaussian() * Math.sqrt(2 / f)),
+    b1: new Float64Array(H),
+    w2: Float64Array.from({ length: H * C }, () => gaussian() * Math.sqrt(1 / H)),
+    b2: new Float64Array(C),
   };
-  const adam = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { m: new Array<number>(v.length).fill(0), v: new Array<number>(v.length).fill(0) }])) as Record<keyof typeof params, { m: number[]; v: number[] }>;
+  type Key = keyof typeof params;
+  const keys = Object.keys(params) as Key[];
+  const zeros = () => Object.fromEntries(keys.map((k) => [k, new Float64Array(params[k].length)])) as Record<Key, Float64Array>;
+  const adamM = zeros();
+  const adamV = zeros();
+  const grad = zeros();
+  // Scratch buffers for one row, reused: the arithmetic is the plain per-row backpropagation below.
+  const pre = new Float64Array(H);
+  const h = new Float64Array(H);
+  const e = new Float64Array(C);
+  const dLogits = new Float64Array(C);
+  const dh = new Float64Array(H);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const grad = { w1: new Array<number>(f * H).fill(0), b1: new Array<number>(H).fill(0), w2: new Array<number>(H * classes).fill(0), b2: new Array<number>(classes).fill(0) };
+    for (const k of keys) grad[k].fill(0);
     for (let r = 0; r < n; r++) {
       const x = xs[r]!;
-      const pre = Array.from({ length: H }, (_, j) => x.reduce((a, v, i) => a + v * params.w1[i * H + j]!, params.b1[j]!));
-      const h = pre.map((v) => Math.max(0, v));
-      const logits = Array.from({ length: classes }, (_, c) => h.reduce((a, v, j) => a + v * params.w2[j * classes + c]!, params.b2[c]!));
-      const top = Math.max(...logits);
-      const e = logits.map((l) => Math.exp(l - top));
-      const total = e.reduce((a, b) => a + b, 0);
-      const dLogits = e.map((v, c) => (v / total - (c === labels[r] ? 1 : 0)) / n);
-      const dh = new Array<number>(H).fill(0);
       for (let j = 0; j < H; j++) {
-        for (let c = 0; c < classes; c++) {
-          grad.w2[j * classes + c]! += h[j]! * dLogits[c]!;
-          dh[j]! += params.w2[j * classes + c]! * dLogits[c]!;
+        let a = params.b1[j]!;
+        for (let i = 0; i < f; i++) a += x[i]! * params.w1[i * H + j]!;
+        pre[j] = a;
+        h[j] = Math.max(0, a);
+      }
+      let top = -Infinity;
+      for (let c = 0; c < C; c++) {
+        let a = params.b2[c]!;
+        for (let j = 0; j < H; j++) a += h[j]! * params.w2[j * C + c]!;
+        e[c] = a;
+        top = Math.max(top, a);
+      }
+      let total = 0;
+      for (let c = 0; c < C; c++) total += e[c] = Math.exp(e[c]! - top);
+      for (let c = 0; c < C; c++) dLogits[c] = (e[c]! / total - (c === labels[r] ? 1 : 0)) / n;
+      dh.fill(0);
+      for (let j = 0; j < H; j++) {
+        for (let c = 0; c < C; c++) {
+          grad.w2[j * C + c]! += h[j]! * dLogits[c]!;
+          dh[j]! += params.w2[j * C + c]! * dLogits[c]!;
         }
       }
-      for (let c = 0; c < classes; c++) grad.b2[c]! += dLogits[c]!;
+      for (let c = 0; c < C; c++) grad.b2[c]! += dLogits[c]!;
       for (let j = 0; j < H; j++) {
         if (pre[j]! <= 0) continue;
         grad.b1[j]! += dh[j]!;
@@ -57,20 +78,21 @@ export function trainMlp(rows: number[][], labels: number[], classes: number, o:
       }
     }
     for (const key of ['w1', 'w2'] as const) params[key].forEach((w, i) => (grad[key][i]! += o.weightDecay * w));
-    for (const key of Object.keys(params) as Array<keyof typeof params>) {
+    for (const key of keys) {
       const p = params[key];
-      const s = adam[key];
+      const m = adamM[key];
+      const v = adamV[key];
+      const g = grad[key];
       for (let i = 0; i < p.length; i++) {
-        const g = grad[key][i]!;
-        s.m[i] = 0.9 * s.m[i]! + 0.1 * g;
-        s.v[i] = 0.999 * s.v[i]! + 0.001 * g * g;
-        const mHat = s.m[i]! / (1 - 0.9 ** epoch);
-        const vHat = s.v[i]! / (1 - 0.999 ** epoch);
+        m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+        v[i] = 0.999 * v[i]! + 0.001 * g[i]! * g[i]!;
+        const mHat = m[i]! / (1 - 0.9 ** epoch);
+        const vHat = v[i]! / (1 - 0.999 ** epoch);
         p[i] = p[i]! - (o.learningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
       }
     }
   }
-  return { mean, std, ...params, hidden: H, classes };
+  return { mean, std, w1: Array.from(params.w1), b1: Array.from(params.b1), w2: Array.from(params.w2), b2: Array.from(params.b2), hidden: H, classes };
 }
 
 /** Accuracy, expected calibration error (10 equal-width confidence bins) and the bins themselves. */
@@ -95,3 +117,4 @@ export function calibration(model: MlpWeights, rows: number[][], labels: number[
   const ece = bins.reduce((a, b) => a + (b.count / rows.length) * Math.abs(b.accuracy - b.confidence), 0);
   return { accuracy: correct / rows.length, ece, bins };
 }
+

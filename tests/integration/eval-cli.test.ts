@@ -1,8 +1,10 @@
 /** The eval command end to end on a tiny dataset: it must produce JSON, a report and charts. */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { testApp } from '../support/app.js';
 import { tempDir } from '../support/runtime.js';
 
 const corpus = [
@@ -45,5 +47,24 @@ describe('npm run eval', () => {
     const stem = out.replace(/\.json$/, '');
     expect(readFileSync(`${stem}.md`, 'utf8')).toMatch(/\| rag \| \d/);
     for (const chart of ['recall', 'accuracy', 'latency']) expect(readFileSync(`${stem}-${chart}.svg`, 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('with --one-title, ingests every passage under that title into the service at --url', async () => {
+    const dir = tempDir('eval-dataset');
+    writeFileSync(join(dir, 'corpus.jsonl'), corpus.map((c) => JSON.stringify(c)).join('\n'));
+    writeFileSync(join(dir, 'questions.jsonl'), questions.map((q) => JSON.stringify(q)).join('\n'));
+    const out = join(tempDir('eval-out'), 'one-title.json');
+    const { app } = await testApp();
+    try {
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--dataset', dir, '--out', out, '--url', url, '--retrievers', 'hybrid', '--k', '1', '--one-title', 'One Book']);
+      const result = JSON.parse(readFileSync(out, 'utf8'));
+      expect(result.settings.oneTitle).toBe('One Book');
+      const docs = (await app.inject({ method: 'GET', url: `/v1/workspaces/${result.settings.workspace}/documents` })).json();
+      expect(docs.total).toBe(5);
+      expect(new Set(docs.items.map((d: { title: string }) => d.title))).toEqual(new Set(['One Book']));
+    } finally {
+      await app.close();
+    }
   });
 });
