@@ -117,4 +117,3 @@ export function calibration(model: MlpWeights, rows: number[][], labels: number[
   const ece = bins.reduce((a, b) => a + (b.count / rows.length) * Math.abs(b.accuracy - b.confidence), 0);
   return { accuracy: correct / rows.length, ece, bins };
 }
-
