@@ -2,12 +2,13 @@
  * Compares retrievers and answer modes on a question set, through the service's HTTP API.
  *   npm run eval -- --dataset eval/data/hotpotqa-100 --modes rag --retrievers dense,lexical,hybrid \
  *     --k 1,2,5,10 --out bench/results/eval-hotpotqa-100.json [--url http://host:port] [--holdout-gold 0.5]
- *     [--one-title "HotpotQA"]
+ *     [--one-title "HotpotQA"] [--self-rag '{"relevanceFloor":0.15,"supportFloor":0}']
  * Without --url it starts the service in-process on a fresh data folder. It ingests the corpus
  * into a new workspace, asks every question through /v1/workspaces/:ws/search and /query, and
  * writes the JSON, a Markdown report and SVG charts beside it. `--one-title T` ingests every
  * passage under the one title T, as the chunks of a single long document would be, to see how a
- * mode does when titles tell passages nothing apart.
+ * mode does when titles tell passages nothing apart. `--self-rag JSON` sends those Self-RAG
+ * options (floors, beam, weights) with every self-rag query.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     'holdout-gold': { type: 'string', default: '0' },
     'one-title': { type: 'string' },
+    'self-rag': { type: 'string' },
     seed: { type: 'string', default: '1' },
     'query-k': { type: 'string', default: '5' },
     'query-retriever': { type: 'string', default: 'hybrid' },
@@ -41,7 +43,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.dataset || !values.out) {
-  console.error('usage: npm run eval -- --dataset <folder> --out <file.json> [--modes rag] [--retrievers dense,lexical,hybrid] [--k 1,2,5,10] [--url URL] [--holdout-gold 0.5] [--one-title T]');
+  console.error('usage: npm run eval -- --dataset <folder> --out <file.json> [--modes rag] [--retrievers dense,lexical,hybrid] [--k 1,2,5,10] [--url URL] [--holdout-gold 0.5] [--one-title T] [--self-rag JSON]');
   process.exit(2);
 }
 const ks = values.k.split(',').map(Number);
@@ -50,6 +52,19 @@ const retrievers = values.retrievers.split(',').filter(Boolean);
 const seed = Number(values.seed);
 const holdout = Number(values['holdout-gold']);
 const concurrency = Number(values.concurrency);
+const selfRagOptions = parseSelfRagOptions(values['self-rag']);
+
+function parseSelfRagOptions(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  console.error(`--self-rag must be a JSON object of self-rag options, e.g. '{"relevanceFloor":0.15,"supportFloor":0}'; got ${text}`);
+  process.exit(2);
+}
 
 function progress(label: string, done: number, total: number): void {
   if (done === total || done % Math.max(1, Math.floor(total / 20)) === 0) process.stderr.write(`\r${label}: ${done}/${total}${done === total ? '\n' : ''}`);
@@ -153,7 +168,7 @@ try {
   for (const mode of modes) {
     await inParallel(questions, `query ${mode}`, async (q) => {
       type QueryBody = { answer: string; citations: Array<{ docId: string }>; retrieval?: { hits: Array<{ docId: string }> }; noAnswer: boolean; usage: { llmCalls: number; promptTokens: number; completionTokens: number }; message?: string };
-      const res = await call<QueryBody>(service.base, '/query', { question: q.question, workspace, mode, k: Number(values['query-k']), retriever: values['query-retriever'] });
+      const res = await call<QueryBody>(service.base, '/query', { question: q.question, workspace, mode, k: Number(values['query-k']), retriever: values['query-retriever'], ...(mode === 'self-rag' && selfRagOptions ? { selfRag: selfRagOptions } : {}) });
       const ok = res.status < 400;
       answers.push({
         questionId: q.id,
@@ -178,7 +193,7 @@ try {
     dataset: datasetName,
     createdAt: new Date().toISOString(),
     command: `npm run eval -- ${process.argv.slice(2).join(' ')}`,
-    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, oneTitle: values['one-title'] ?? null, seed, url: values.url ?? 'in-process', workspace, service: service.config ?? 'external' },
+    settings: { modes, retrievers, k: ks, queryK: Number(values['query-k']), queryRetriever: values['query-retriever'], holdoutGold: holdout, oneTitle: values['one-title'] ?? null, selfRag: selfRagOptions ?? null, seed, url: values.url ?? 'in-process', workspace, service: service.config ?? 'external' },
     corpus: { passages: corpus.length, ingested: ingested.length, heldOut: removed.size },
     questions: { total: questions.length, answerable: questions.filter(isAnswerable).length, unanswerable: questions.filter((q) => !isAnswerable(q)).length },
     retrievers: summariseRetrieval(retrieval, ks, seed),

@@ -49,7 +49,7 @@ describe('npm run eval', () => {
     for (const chart of ['recall', 'accuracy', 'latency']) expect(readFileSync(`${stem}-${chart}.svg`, 'utf8')).toMatch(/^<svg/);
   });
 
-  it('with --one-title, ingests every passage under that title into the service at --url', async () => {
+  it('with --one-title, ingests every passage under that title into the service at --url; --self-rag options reach self-rag', async () => {
     const dir = tempDir('eval-dataset');
     writeFileSync(join(dir, 'corpus.jsonl'), corpus.map((c) => JSON.stringify(c)).join('\n'));
     writeFileSync(join(dir, 'questions.jsonl'), questions.map((q) => JSON.stringify(q)).join('\n'));
@@ -57,14 +57,29 @@ describe('npm run eval', () => {
     const { app } = await testApp();
     try {
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--dataset', dir, '--out', out, '--url', url, '--retrievers', 'hybrid', '--k', '1', '--one-title', 'One Book']);
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--dataset', dir, '--out', out, '--url', url, '--retrievers', 'hybrid', '--k', '1', '--one-title', 'One Book', '--modes', 'rag,self-rag', '--self-rag', '{"relevanceFloor":1,"supportFloor":1}']);
       const result = JSON.parse(readFileSync(out, 'utf8'));
       expect(result.settings.oneTitle).toBe('One Book');
+      // Floors of 1 cannot be cleared, so self-rag abstains on every question; rag, which takes no such options, never does.
+      expect(result.settings.selfRag).toEqual({ relevanceFloor: 1, supportFloor: 1 });
+      expect(result.modes['self-rag'].abstainRate).toBe(1);
+      expect(result.modes.rag.abstainRate).toBe(0);
       const docs = (await app.inject({ method: 'GET', url: `/v1/workspaces/${result.settings.workspace}/documents` })).json();
       expect(docs.total).toBe(5);
       expect(new Set(docs.items.map((d: { title: string }) => d.title))).toEqual(new Set(['One Book']));
     } finally {
       await app.close();
     }
+  });
+
+  it('refuses --self-rag that is not a JSON object, before doing any work', () => {
+    let failure: { status: number; stderr: Buffer } | undefined;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--dataset', 'nowhere', '--out', 'nowhere.json', '--self-rag', 'relevanceFloor=0.2'], { stdio: 'pipe' });
+    } catch (error) {
+      failure = error as { status: number; stderr: Buffer };
+    }
+    expect(failure?.status).toBe(2);
+    expect(failure?.stderr.toString()).toMatch(/--self-rag must be a JSON object/);
   });
 });
