@@ -178,17 +178,20 @@ for (const name of Object.keys(data) as HeadName[]) {
   const { train, test } = data[name];
   const classes = HEAD_TOKENS[name].length;
   console.error(`training ${name}: ${train.rows.length} examples, ${classes} tokens…`);
-  const losses = WEIGHT_DECAYS.map((weightDecay) => {
-    const perFold = folds(name, train).map(({ fit, validation }) => logLoss(trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }), validation));
-    return perFold.reduce((a, l) => a + l, 0) / FOLDS;
+  // Each decay's fold heads are kept: the chosen decay's are the fold heads written for choose-floors.
+  const trials = WEIGHT_DECAYS.map((weightDecay) => {
+    const foldHeads = folds(name, train).map(({ fit }) => trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }));
+    const loss = folds(name, train).reduce((a, { validation }, f) => a + logLoss(foldHeads[f]!, validation), 0) / FOLDS;
+    return { weightDecay, loss, foldHeads };
   });
-  const weightDecay = WEIGHT_DECAYS[losses.indexOf(Math.min(...losses))]!;
+  const losses = trials.map((t) => t.loss);
+  const { weightDecay, foldHeads } = trials[losses.indexOf(Math.min(...losses))]!;
   const model: MlpWeights = trainMlp(train.rows, train.labels, classes, { ...TRAINING, weightDecay });
   const file = `${name}.onnx`;
   writeFileSync(join(OUT, file), mlpToOnnx(model, `critic-${name}`));
-  folds(name, train).forEach(({ fit }, f) => {
+  foldHeads.forEach((head, f) => {
     mkdirSync(join(FOLDS_OUT, `fold-${f}`), { recursive: true });
-    writeFileSync(join(FOLDS_OUT, `fold-${f}`, file), mlpToOnnx(trainMlp(fit.rows, fit.labels, classes, { ...TRAINING, weightDecay }), `critic-${name}-fold-${f}`));
+    writeFileSync(join(FOLDS_OUT, `fold-${f}`, file), mlpToOnnx(head, `critic-${name}-fold-${f}`));
   });
   manifest.heads[name] = { file, features: [...(name === 'retrieve' ? RETRIEVE_FEATURES : JUDGE_FEATURES)], classes: [...HEAD_TOKENS[name]] };
   const counts = Array.from({ length: classes }, (_, c) => test.labels.filter((l) => l === c).length);

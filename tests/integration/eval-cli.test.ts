@@ -57,13 +57,20 @@ describe('npm run eval', () => {
     const { app } = await testApp();
     try {
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--dataset', dir, '--out', out, '--url', url, '--retrievers', 'hybrid', '--k', '1', '--one-title', 'One Book', '--modes', 'rag,self-rag', '--self-rag', '{"relevanceFloor":1,"supportFloor":1}']);
-      const result = JSON.parse(readFileSync(out, 'utf8'));
-      expect(result.settings.oneTitle).toBe('One Book');
-      // Floors of 1 cannot be cleared, so self-rag abstains on every question; rag, which takes no such options, never does.
-      expect(result.settings.selfRag).toEqual({ relevanceFloor: 1, supportFloor: 1 });
+      const evaluate = async (floor: number) => {
+        const args = ['--dataset', dir, '--out', out, '--url', url, '--retrievers', 'hybrid', '--k', '1', '--one-title', 'One Book', '--modes', 'rag,self-rag', '--self-rag', JSON.stringify({ relevanceFloor: floor, supportFloor: floor })];
+        await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args]);
+        return JSON.parse(readFileSync(out, 'utf8'));
+      };
+      // Floors of 0 are cleared by any candidate and floors of 1 by none: self-rag answers every
+      // question in one run and none in the other only if the options reach it.
+      const open = await evaluate(0);
+      expect(open.settings.selfRag).toEqual({ relevanceFloor: 0, supportFloor: 0 });
+      expect(open.modes['self-rag'].abstainRate).toBe(0);
+      const result = await evaluate(1);
       expect(result.modes['self-rag'].abstainRate).toBe(1);
       expect(result.modes.rag.abstainRate).toBe(0);
+      expect(result.settings.oneTitle).toBe('One Book');
       const docs = (await app.inject({ method: 'GET', url: `/v1/workspaces/${result.settings.workspace}/documents` })).json();
       expect(docs.total).toBe(5);
       expect(new Set(docs.items.map((d: { title: string }) => d.title))).toEqual(new Set(['One Book']));
