@@ -1,17 +1,21 @@
 /**
- * Chooses the offline critic's abstention floors and records them in its manifest
- * (models/critic-heads/manifest.json, `floors`), where the self-rag mode takes its defaults from.
+ * Chooses the offline critic's Self-RAG defaults, the likelihood weight w_gen and the abstention
+ * floors, and records them in its manifest (models/critic-heads/manifest.json, `likelihoodWeight`
+ * and `floors`), where the self-rag mode takes its defaults from.
  *   npm run choose:floors            (run by `npm run train:critic` after training)
  *
  * Only the critic's training questions are used (HotpotQA-100 questions 1–50), and each is judged
  * out of fold: by the heads that `npm run train:critic` trained without its fold's questions
- * (models/critic-heads/folds/), so that the floors suit questions the heads have not seen. Each is
- * asked through the service, with rag and with self-rag (floors at 0, so that every candidate's
- * scores are visible), of the whole corpus and of the corpus without any question's gold passages.
- * A floor pair (relevance, support) abstains on a question when no candidate has s_rel ≥ relevance
- * and s_sup ≥ support. The chosen pair abstains most on the questions without gold, while
- * self-rag's accuracy on the whole corpus stays within 3 points of the lower of rag's and its own
- * unfloored accuracy; ties go to the lower floors. Writes bench/results/self-rag-floors.json.
+ * (models/critic-heads/folds/), so that the defaults suit questions the heads have not seen. Each
+ * is asked through the service, with rag and with self-rag (floors at 0, so that every
+ * candidate's scores are visible; once per w_gen of the grid), of the whole corpus and of the
+ * corpus without any question's gold passages.
+ *
+ * The chosen w_gen gives self-rag its best unfloored accuracy on the whole corpus (ties go to the
+ * lower weight). Then, for that w_gen, a floor pair (relevance, support) abstains on a question
+ * when no candidate has s_rel ≥ relevance and s_sup ≥ support; the chosen pair abstains most on
+ * the questions without gold while costing self-rag at most 3 points of its unfloored accuracy
+ * on the whole corpus; ties go to the lower floors. Writes bench/results/self-rag-floors.json.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import { HOLDOUT_WORKSPACES, indexWholeAndWithoutGold } from './lib/holdout-inde
 
 const ALLOWED_LOSS = 0.03;
 const GRID = Array.from({ length: 20 }, (_, i) => i / 20);
+const LIKELIHOOD_WEIGHTS = [0, 1, 2, 3, 5, 10];
 
 const config = loadConfig(process.env);
 const manifestPath = join(config.CRITIC_HEADS_DIR, 'manifest.json');
@@ -45,7 +50,8 @@ interface Asked {
   candidates: Array<{ rel: number; sup: number }>;
 }
 
-const asked: Asked[] = [];
+/** What each question got, per w_gen of the grid. */
+const asked = new Map<number, Asked[]>(LIKELIHOOD_WEIGHTS.map((w) => [w, []]));
 const questionIds: string[] = [];
 for (const [k, fold] of folds.entries()) {
   // One data folder for every fold: the corpus is indexed once, and each fold's service opens it with its own heads.
@@ -63,13 +69,15 @@ for (const [k, fold] of folds.entries()) {
     questionIds.push(id);
     for (const workspace of Object.values(HOLDOUT_WORKSPACES)) {
       const rag = await ask(q.question, workspace, 'rag');
-      const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0 } });
-      asked.push({
-        answerable: workspace === HOLDOUT_WORKSPACES.whole,
-        ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
-        selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
-        candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
-      });
+      for (const likelihoodWeight of LIKELIHOOD_WEIGHTS) {
+        const selfRag = await ask(q.question, workspace, 'self-rag', { selfRag: { relevanceFloor: 0, supportFloor: 0, likelihoodWeight } });
+        asked.get(likelihoodWeight)!.push({
+          answerable: workspace === HOLDOUT_WORKSPACES.whole,
+          ragCorrect: containsAnswer(rag.answer, q.answers) === 1,
+          selfRagCorrect: containsAnswer(selfRag.answer, q.answers) === 1,
+          candidates: (selfRag.selfRag?.candidates ?? []).map((c) => c.scores),
+        });
+      }
     }
     process.stderr.write(`\r${fold}: asked ${questionIds.length} questions`);
   }
@@ -77,13 +85,17 @@ for (const [k, fold] of folds.entries()) {
 }
 process.stderr.write('\n');
 
-const answerable = asked.filter((a) => a.answerable);
-const unanswerable = asked.filter((a) => !a.answerable);
 const share = (xs: Asked[], f: (a: Asked) => boolean) => xs.filter(f).length / xs.length;
+const byLikelihoodWeight = LIKELIHOOD_WEIGHTS.map((likelihoodWeight) => ({
+  likelihoodWeight,
+  unflooredAccuracy: share(asked.get(likelihoodWeight)!.filter((a) => a.answerable), (a) => a.selfRagCorrect),
+}));
+const { likelihoodWeight, unflooredAccuracy } = byLikelihoodWeight.reduce((best, w) => (w.unflooredAccuracy > best.unflooredAccuracy ? w : best));
+const answerable = asked.get(likelihoodWeight)!.filter((a) => a.answerable);
+const unanswerable = asked.get(likelihoodWeight)!.filter((a) => !a.answerable);
 const clears = (a: Asked, relevance: number, support: number) => a.candidates.some((c) => c.rel >= relevance && c.sup >= support);
 const ragAccuracy = share(answerable, (a) => a.ragCorrect);
-const unflooredAccuracy = share(answerable, (a) => a.selfRagCorrect);
-const required = Math.min(ragAccuracy, unflooredAccuracy) - ALLOWED_LOSS;
+const required = unflooredAccuracy - ALLOWED_LOSS;
 const outcomes = GRID.flatMap((relevance) =>
   GRID.map((support) => ({
     relevance,
@@ -99,7 +111,9 @@ const chosen = outcomes
 
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CriticManifest;
 manifest.floors = { relevance: chosen.relevance, support: chosen.support };
+manifest.likelihoodWeight = likelihoodWeight;
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-console.log(table([{ rag: ragAccuracy, 'self-rag unfloored': unflooredAccuracy, required, ...chosen }]));
-const path = await writeResult('self-rag-floors', { machine: machine(), questions: questionIds, judgedOutOfFold: folds, rule: { allowedLoss: ALLOWED_LOSS, required }, ragAccuracy, unflooredAccuracy, chosen, outcomes });
-console.log(`wrote floors ${chosen.relevance}/${chosen.support} to ${manifestPath}, and ${path}`);
+console.log(table(byLikelihoodWeight.map((w) => ({ 'w_gen': w.likelihoodWeight, rag: ragAccuracy, 'self-rag unfloored': w.unflooredAccuracy }))));
+console.log(table([{ 'w_gen': likelihoodWeight, rag: ragAccuracy, 'self-rag unfloored': unflooredAccuracy, required, ...chosen }]));
+const path = await writeResult('self-rag-floors', { machine: machine(), questions: questionIds, judgedOutOfFold: folds, rule: { allowedLoss: ALLOWED_LOSS, required }, ragAccuracy, byLikelihoodWeight, likelihoodWeight, unflooredAccuracy, chosen, outcomes });
+console.log(`wrote likelihood weight ${likelihoodWeight} and floors ${chosen.relevance}/${chosen.support} to ${manifestPath}, and ${path}`);

@@ -19,7 +19,7 @@
  *   IsUSE  5 a supporting sentence with the answer, 4 the answer or a supporting sentence,
  *          3 another sentence of a relevant passage, 2 one with half the question's terms, else 1.
  * Also writes, under models/critic-heads/folds/ (not committed), the heads trained without each
- * fold's questions, with the chosen weight decay, for choosing the abstention floors out of fold.
+ * fold's questions, with the chosen weight decay, for choosing the likelihood weight and abstention floors out of fold.
  * Retrieve: eval/data/retrieve-decision/prompts.jsonl (even lines train, odd lines test) and
  * the HotpotQA questions of each split as [Retrieval].
  */

@@ -16,7 +16,7 @@ Once upon a time, of all the good days in the year, on Christmas Eve, old Scroog
 const COOKING = 'To bake bread, mix flour, water, salt and yeast. Knead the dough for ten minutes. Let it rise for an hour, then bake it in a hot oven until the crust is brown.';
 
 describe('critic heads', () => {
-  it('refuses a manifest whose floors are not shares, or whose heads were trained for another embedder', async () => {
+  it('refuses a manifest whose floors are not shares, whose likelihood weight is out of range, or whose heads were trained for another embedder', async () => {
     const runtime = testRuntime();
     const information = await WordInformation.load();
     const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as Record<string, unknown>;
@@ -30,9 +30,12 @@ describe('critic heads', () => {
     const embedder = { id: manifest.embedder as string, dim: 1, maxTokens: 1, countTokens: () => 1, embed: async () => ({ vectors: [], truncated: [] }) };
     await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 1.5, support: 0 } }))).rejects.toThrow(/floors are not two numbers between 0 and 1/);
     await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ floors: null }))).rejects.toThrow(/floors are not two numbers between 0 and 1/);
+    await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ likelihoodWeight: -1 }))).rejects.toThrow(/likelihoodWeight is not a number between 0 and 10/);
+    await expect(OfflineCritic.load(runtime, embedder, information, folderWith({ likelihoodWeight: '3' }))).rejects.toThrow(/likelihoodWeight is not a number between 0 and 10/);
     await expect(OfflineCritic.load(runtime, { ...embedder, id: 'other' }, information, folderWith({}))).rejects.toThrow(/trained on features of the "use-lite" embedder/);
-    const loaded = await OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 0.25, support: 0.1 } }));
+    const loaded = await OfflineCritic.load(runtime, embedder, information, folderWith({ floors: { relevance: 0.25, support: 0.1 }, likelihoodWeight: 2 }));
     expect(loaded.floors).toEqual({ relevance: 0.25, support: 0.1 });
+    expect(loaded.likelihoodWeight).toBe(2);
     await runtime.close();
   });
 
@@ -100,12 +103,17 @@ describe('POST /query mode self-rag', () => {
     for (const c of trace.candidates) {
       for (const group of [c.isRel, c.isSup, c.isUse]) expect(Object.values(group as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(Object.keys(c.isUse)).toEqual(['[Utility:1]', '[Utility:2]', '[Utility:3]', '[Utility:4]', '[Utility:5]']);
-      // The total is the paper's weighted sum of the reported scores.
+      // The total is the paper's weighted sum of the reported scores; the segment score adds the generator's likelihood.
       expect(c.score).toBeCloseTo(c.scores.rel + c.scores.sup + 0.5 * c.scores.use, 9);
+      expect(c.likelihood).toBeGreaterThanOrEqual(0);
+      expect(c.likelihood).toBeLessThanOrEqual(1);
+      expect(c.segmentScore).toBeCloseTo(trace.likelihoodWeight * c.likelihood + c.score, 9);
     }
+    // The extractive likelihood is a sentence's score relative to the best sentence's, which is among the first candidates.
+    expect(Math.max(...trace.candidates.filter((c: { depth: number }) => c.depth === 0).map((c: { likelihood: number }) => c.likelihood))).toBeCloseTo(1, 9);
     expect(trace.path.length).toBeGreaterThan(0);
     const chosen = trace.path.map((i: number) => trace.candidates[i]);
-    expect(trace.pathScore).toBeCloseTo(chosen.reduce((a: number, c: { score: number }) => a * c.score, 1), 9);
+    expect(trace.pathScore).toBeCloseTo(chosen.reduce((a: number, c: { segmentScore: number }) => a * c.segmentScore, 1), 9);
     expect(body.answer).toContain(chosen[0].segment);
     expect(body.citations.length).toBeGreaterThan(0);
   });
@@ -115,21 +123,39 @@ describe('POST /query mode self-rag', () => {
     expect(strict).toMatchObject({ noAnswer: true, citations: [], answer: 'The indexed documents do not answer this question.' });
     expect(strict.selfRag.abstained).toBe(true);
     expect(strict.selfRag.candidates.length).toBeGreaterThan(0);
-    const scores = strict.selfRag.candidates.map((c: { score: number }) => c.score);
+    const scores = strict.selfRag.candidates.map((c: { segmentScore: number }) => c.segmentScore);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const lax = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { relevanceFloor: 0, supportFloor: 0 } })).json();
     expect(lax.selfRag.abstained).toBe(false);
     expect(lax.selfRag.floors).toEqual({ relevance: 0, support: 0 });
   });
 
-  it("holds answers to the floors chosen for the offline heads when the request names none", async () => {
-    const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as { floors: { relevance: number; support: number } };
+  it("holds answers to the floors and likelihood weight chosen for the offline heads when the request names none", async () => {
+    const manifest = JSON.parse(readFileSync(join(HEADS, 'manifest.json'), 'utf8')) as { floors: { relevance: number; support: number }; likelihoodWeight: number };
     const body = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2 })).json();
     expect(body.selfRag.floors).toEqual(manifest.floors);
+    expect(body.selfRag.likelihoodWeight).toBe(manifest.likelihoodWeight);
     const clears = body.selfRag.candidates.some((c: { scores: { rel: number; sup: number } }) => c.scores.rel >= manifest.floors.relevance && c.scores.sup >= manifest.floors.support);
     expect(body.selfRag.abstained).toBe(!clears);
     const mixed = (await post({ question: "Who was Scrooge's partner?", workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { supportFloor: 1 } })).json();
     expect(mixed.selfRag.floors).toEqual({ relevance: manifest.floors.relevance, support: 1 });
+  });
+
+  it('ranks by the critique total alone with likelihoodWeight 0, and by the likelihood once its weight dominates', async () => {
+    const ask = async (likelihoodWeight: number) =>
+      (await post({ question: 'Where did Scrooge sit?', workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { beamWidth: 1, maxDepth: 1, likelihoodWeight, relevanceFloor: 0, supportFloor: 0 } })).json().selfRag;
+    const critiqueOnly = await ask(0);
+    expect(critiqueOnly.likelihoodWeight).toBe(0);
+    for (const c of critiqueOnly.candidates) expect(c.segmentScore).toBeCloseTo(c.score, 12);
+    const best = (trace: { path: number[]; candidates: Array<{ segment: string; score: number; likelihood: number }> }, key: 'score' | 'likelihood') =>
+      [trace.candidates[trace.path[0]!]!.segment, trace.candidates.reduce((a, b) => (b[key] > a[key] ? b : a)).segment];
+    const [chosenByCritique, topByCritique] = best(critiqueOnly, 'score');
+    expect(chosenByCritique).toBe(topByCritique);
+    const [chosenByLikelihood, topByLikelihood] = best(await ask(10), 'likelihood');
+    expect(chosenByLikelihood).toBe(topByLikelihood);
+    // Here the two disagree: the critic prefers a sentence naming Scrooge, the generator the one where he sits.
+    expect(chosenByLikelihood).not.toBe(chosenByCritique);
+    expect(chosenByLikelihood).toMatch(/sat busy in his counting-house/);
   });
 
   it('honours beam width, depth and weights from the request', async () => {
@@ -150,6 +176,7 @@ describe('POST /query mode self-rag', () => {
       [{ beamWidth: 0 }, /beamWidth/],
       [{ retrieveThreshold: 2 }, /retrieveThreshold/],
       [{ weights: { rel: -1 } }, /rel/],
+      [{ likelihoodWeight: -1 }, /likelihoodWeight/],
       [{ temperature: 1 }, /temperature|unrecognized/i],
     ];
     for (const [selfRag, message] of cases) {

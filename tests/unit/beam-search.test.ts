@@ -49,7 +49,8 @@ class FakeScriptedCritic implements Critic {
   }
 }
 
-const options = { width: 2, maxDepth: 3, weights: { rel: 1, sup: 0, use: 0 }, dropNoSupport: false };
+// The scripted generators give no likelihood, so the weight on it changes nothing unless a test gives one.
+const options = { width: 2, maxDepth: 3, weights: { rel: 1, sup: 0, use: 0 }, likelihoodWeight: 1, dropNoSupport: false };
 
 describe('segment-level beam search (scripted fakes)', () => {
   it('multiplies scores down each path and keeps the best `width` nodes per depth', async () => {
@@ -113,5 +114,31 @@ describe('segment-level beam search (scripted fakes)', () => {
     expect(critic.judged).toEqual(['1.a', '1.b', '2.a']);
     expect(result.best.path.map((s) => s.segment.text)).toEqual(['1.b']);
     expect(result.best.score).toBeCloseTo(0.9, 10);
+  });
+
+  it("adds w_gen times the generator's likelihood to each segment's critique total, and multiplies those down the path", async () => {
+    /** FAKE generator: passage 1 offers "1.a" (likelihood 0.2) then "1.b" (0.9); passage 2 offers "2.a" (1) once. */
+    const likely: SegmentGenerator = {
+      id: 'fake-with-likelihoods',
+      async nextSegments(_q, ps, previous) {
+        const said = new Set(previous.map((s) => s.text));
+        const offers: Record<number, Array<[string, number]>> = { 1: [['1.a', 0.2], ['1.b', 0.9]], 2: [['2.a', 1]] };
+        return ps.map((p) => offers[p.ref]!.filter(([t]) => !said.has(t)).slice(0, 1).map(([text, likelihood], k) => ({ text, likelihood, citations: [{ ref: p.ref, start: k, end: k + 1 }] })));
+      },
+    };
+    const critic = new FakeScriptedCritic({ '1.a': 0.9, '1.b': 0.4, '2.a': 0.5 });
+    // Critique alone (w_gen 0): 1.a (0.9) beats 2.a (0.5).
+    const alone = await segmentBeamSearch('q', passages, likely, critic, { ...options, width: 1, maxDepth: 1, likelihoodWeight: 0 });
+    expect(alone.best.path.map((s) => s.segment.text)).toEqual(['1.a']);
+    // w_gen 2: 1.a scores 2·0.2 + 0.9 = 1.3, 2.a scores 2·1 + 0.5 = 2.5.
+    const weighted = await segmentBeamSearch('q', passages, likely, critic, { ...options, width: 1, maxDepth: 2, likelihoodWeight: 2 });
+    expect(weighted.candidates.filter((c) => c.depth === 0).map((c) => [c.segment.text, c.score])).toEqual([
+      ['1.a', expect.closeTo(1.3, 12)],
+      ['2.a', expect.closeTo(2.5, 12)],
+    ]);
+    expect(weighted.candidates[0]!.scores.total).toBeCloseTo(0.9, 12); // the critique total is kept apart
+    // depth 1 after 2.a: only 1.a is offered (passage 2 has said its one segment) → 2.5 · 1.3
+    expect(weighted.best.path.map((s) => s.segment.text)).toEqual(['2.a', '1.a']);
+    expect(weighted.best.score).toBeCloseTo(2.5 * 1.3, 12);
   });
 });

@@ -24,6 +24,7 @@ const QueryResultSchema = z.object({
       retrieve: z.object({ decision: z.boolean(), probability: z.number(), threshold: z.number(), distribution: z.record(z.string(), z.number()) }),
       abstained: z.boolean(),
       floors: z.object({ relevance: z.number(), support: z.number() }),
+      likelihoodWeight: z.number(),
       candidates: z.array(
         z.object({
           depth: z.number(),
@@ -34,13 +35,15 @@ const QueryResultSchema = z.object({
           isUse: z.record(z.string(), z.number()),
           scores: z.object({ rel: z.number(), sup: z.number(), use: z.number() }),
           score: z.number(),
+          likelihood: z.number().nullable(),
+          segmentScore: z.number(),
         }),
       ),
       path: z.array(z.number()),
       pathScore: z.number(),
     })
     .optional()
-    .describe('mode self-rag: the retrieve decision, every judged candidate with its reflection-token distributions and score, and the chosen path'),
+    .describe('mode self-rag: the retrieve decision, every judged candidate with its reflection-token distributions, critique total, likelihood and segment score, and the chosen path'),
   graph: z.record(z.string(), z.unknown()).optional().describe('graph modes: the community level, map calls and chosen points with their reports (global), or the matched entities and their reports (local)'),
 });
 

@@ -1,8 +1,8 @@
-import type { AnswerSegment, Passage } from '../../llm/generator.js';
+import type { Passage } from '../../llm/generator.js';
 import type { Critic } from './critic.js';
 import { argmax, critiqueScores } from './reflection.js';
 import type { CritiqueScores, CritiqueWeights, Judgement } from './reflection.js';
-import type { SegmentGenerator } from './segment-generator.js';
+import type { CandidateSegment, SegmentGenerator } from './segment-generator.js';
 
 export interface BeamOptions {
   /** Nodes kept at each depth. */
@@ -10,6 +10,8 @@ export interface BeamOptions {
   /** Segments at most in an answer. */
   maxDepth: number;
   weights: CritiqueWeights;
+  /** w_gen: a segment's score is w_gen·likelihood + its critique total (0 where the generator gives no likelihood). */
+  likelihoodWeight: number;
   /** Leave out segments whose most probable IsSUP token is [No support / Contradictory]. */
   dropNoSupport: boolean;
 }
@@ -18,12 +20,14 @@ export interface BeamOptions {
 export interface ScoredSegment {
   depth: number;
   passage: Passage;
-  segment: AnswerSegment;
+  segment: CandidateSegment;
   judgement: Judgement;
   scores: CritiqueScores;
+  /** The segment score, as the paper's f(y_t, d, Critique) = p(y_t | x, d, y_<t) + S(Critique): w_gen·likelihood + scores.total. */
+  score: number;
 }
 
-/** A partial answer: its segments, and the product of their total scores down the path. */
+/** A partial answer: its segments, and the product of their segment scores down the path. */
 export interface BeamNode {
   path: ScoredSegment[];
   score: number;
@@ -41,9 +45,9 @@ export interface BeamResult {
 
 /**
  * Self-RAG's segment-level beam search: every node of the beam is extended by each candidate
- * segment from each passage, each extension scored by the critic, and the `width` best nodes (by the
- * product of segment scores along their path) go on, until the maximum depth or until the
- * generator ends on every node.
+ * segment from each passage, each extension scored by the critic (plus the generator's
+ * likelihood of it), and the `width` best nodes (by the product of segment scores along their
+ * path) go on, until the maximum depth or until the generator ends on every node.
  */
 export async function segmentBeamSearch(
   question: string,
@@ -69,10 +73,11 @@ export async function segmentBeamSearch(
       let extended = false;
       drawn.forEach((d, i) => {
         const judgement = judgements[i]!;
-        const scored: ScoredSegment = { depth, ...d, judgement, scores: critiqueScores(judgement, options.weights) };
+        const scores = critiqueScores(judgement, options.weights);
+        const scored: ScoredSegment = { depth, ...d, judgement, scores, score: options.likelihoodWeight * (d.segment.likelihood ?? 0) + scores.total };
         candidates.push(scored);
         if (options.dropNoSupport && argmax(judgement.isSup) === '[No support / Contradictory]') return;
-        next.push({ path: [...node.path, scored], score: node.score * scored.scores.total, ended: false });
+        next.push({ path: [...node.path, scored], score: node.score * scored.score, ended: false });
         extended = true;
       });
       if (!extended) next.push({ ...node, ended: true });

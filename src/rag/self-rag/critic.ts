@@ -28,6 +28,8 @@ export interface Critic {
   readonly id: string;
   /** Floors chosen for this critic's score scale, where they are known (the offline heads carry theirs). */
   readonly floors?: AbstentionFloors;
+  /** w_gen chosen with this critic's score scale, where it is known (the offline heads carry theirs). */
+  readonly likelihoodWeight?: number;
   /** Retrieve / No Retrieval / Continue, for a question and the answer so far. */
   retrieve(question: string, previous: string[], options?: CriticOptions): Promise<Distribution<RetrieveToken>>;
   /** IsREL, IsSUP and IsUSE for each candidate, in input order. */

@@ -25,11 +25,14 @@ export interface CriticManifest {
   heads: Record<HeadName, HeadManifest>;
   /** Abstention floors chosen for these heads by scripts/choose-floors.ts. */
   floors?: AbstentionFloors;
+  /** w_gen chosen for these heads, with the extractive segment generator, by scripts/choose-floors.ts. */
+  likelihoodWeight?: number;
 }
 
 export const HEAD_TOKENS: Record<HeadName, readonly string[]> = { retrieve: RETRIEVE_TOKENS, isRel: IS_REL_TOKENS, isSup: IS_SUP_TOKENS, isUse: IS_USE_TOKENS };
 const HEAD_FEATURES: Record<HeadName, readonly string[]> = { retrieve: RETRIEVE_FEATURES, isRel: JUDGE_FEATURES, isSup: JUDGE_FEATURES, isUse: JUDGE_FEATURES };
 const RETRAIN = 'retrain the heads with `npm run train:critic`';
+const CHOOSE_AGAIN = 'run `npm run choose:floors`';
 
 /**
  * The offline critic: one small MLP per reflection-token group (trained by
@@ -47,6 +50,7 @@ export class OfflineCritic implements Critic {
     private readonly information: WordInformation,
     private readonly sessions: Record<HeadName, ModelSession>,
     readonly floors: AbstentionFloors | undefined,
+    readonly likelihoodWeight: number | undefined,
   ) {}
 
   static async load(runtime: OnnxRuntime, embedder: Embedder, information: WordInformation, folder: string): Promise<OfflineCritic> {
@@ -69,12 +73,15 @@ export class OfflineCritic implements Critic {
       }
       sessions[name] = await runtime.load(`critic-${name}`, join(folder, head.file));
     }
-    const { floors } = manifest;
+    const { floors, likelihoodWeight } = manifest;
     const isShare = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
     if (floors !== undefined && !(floors && isShare(floors.relevance) && isShare(floors.support))) {
-      throw new ModelFileError(manifestPath, 'its floors are not two numbers between 0 and 1', undefined, 'run `npm run choose:floors`');
+      throw new ModelFileError(manifestPath, 'its floors are not two numbers between 0 and 1', undefined, CHOOSE_AGAIN);
     }
-    return new OfflineCritic(embedder, information, sessions, floors);
+    if (likelihoodWeight !== undefined && !(typeof likelihoodWeight === 'number' && likelihoodWeight >= 0 && likelihoodWeight <= 10)) {
+      throw new ModelFileError(manifestPath, 'its likelihoodWeight is not a number between 0 and 10', undefined, CHOOSE_AGAIN);
+    }
+    return new OfflineCritic(embedder, information, sessions, floors, likelihoodWeight);
   }
 
   async retrieve(question: string, previous: string[], options: CriticOptions = {}): Promise<Distribution<RetrieveToken>> {

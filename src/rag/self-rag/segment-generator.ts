@@ -2,13 +2,22 @@ import type { AnswerSegment, Generator, Passage } from '../../llm/generator.js';
 import type { ExtractiveGenerator } from '../../llm/extractive-generator.js';
 
 /**
+ * A candidate next segment, with the generator's probability of it (given the question, its
+ * passage and the answer so far) where the generator gives one: the p(y_t | x, d, y_<t) that
+ * Self-RAG adds to the critique score of a segment.
+ */
+export interface CandidateSegment extends AnswerSegment {
+  likelihood?: number;
+}
+
+/**
  * Writes an answer one segment at a time: for each passage, the candidate next segments drawn
  * from that passage alone, given the segments chosen so far; none where the generator ends
  * (it has nothing more to say from that passage).
  */
 export interface SegmentGenerator {
   readonly id: string;
-  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]>;
+  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]>;
 }
 
 function spanKey(segment: AnswerSegment): string {
@@ -19,8 +28,10 @@ function spanKey(segment: AnswerSegment): string {
 /**
  * The offline segment generator: a passage's candidates are its `perPassage` best-ranked
  * sentences not yet in the answer that score at least `relativeFloor` of the best sentence
- * over all passages; it ends when none is left. Rankings are kept for the last few questions,
- * since the beam search asks again at every depth.
+ * over all passages; it ends when none is left. It has no probabilities, so a candidate's
+ * likelihood is its stand-in: the sentence's score relative to the best sentence's (1 for the
+ * sentence the extractive answer would start with). Rankings are kept for the last few
+ * questions, since the beam search asks again at every depth.
  */
 export class ExtractiveSegmentGenerator implements SegmentGenerator {
   readonly id = 'extractive';
@@ -31,15 +42,17 @@ export class ExtractiveSegmentGenerator implements SegmentGenerator {
     private readonly options: { relativeFloor: number; perPassage: number },
   ) {}
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]> {
     const ranked = await this.ranking(question, passages, signal);
     const used = new Set(previous.map(spanKey));
-    const floor = (ranked[0]?.score ?? 0) * this.options.relativeFloor;
+    const best = ranked[0]?.score ?? 0;
+    const floor = best * this.options.relativeFloor;
+    const likelihood = (score: number) => (best > 0 ? Math.min(1, Math.max(0, score / best)) : 0);
     return passages.map((passage) =>
       ranked
         .filter((s) => s.passage.ref === passage.ref && s.score >= floor && !used.has(`${passage.ref}:${s.start}:${s.end}`))
         .slice(0, this.options.perPassage)
-        .map((s) => ({ text: s.text, citations: [{ ref: passage.ref, start: s.start, end: s.end }] })),
+        .map((s) => ({ text: s.text, citations: [{ ref: passage.ref, start: s.start, end: s.end }], likelihood: likelihood(s.score) })),
     );
   }
 
@@ -60,7 +73,9 @@ const RANKINGS_KEPT = 16;
 
 /**
  * Any answer generator as a segment generator (an LLM server, for instance): it answers from
- * the one passage, and the first sentence not already in the answer is the next segment.
+ * the one passage, and the first sentence not already in the answer is the next segment. It
+ * gives no likelihood (generators do not report token probabilities here), so segments are
+ * ranked by their critique scores alone.
  */
 export class PerPassageSegmentGenerator implements SegmentGenerator {
   readonly id: string;
@@ -69,7 +84,7 @@ export class PerPassageSegmentGenerator implements SegmentGenerator {
     this.id = `per-passage:${generator.id}`;
   }
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]> {
     const said = new Set(previous.map((s) => s.text.trim()));
     return Promise.all(
       passages.map(async (passage) => {

@@ -7,7 +7,7 @@ import type { Retriever } from '../retriever.js';
 import { segmentBeamSearch } from './beam-search.js';
 import type { ScoredSegment } from './beam-search.js';
 import type { AbstentionFloors, Critic } from './critic.js';
-import { FALLBACK_FLOORS, SelfRagOptionsSchema } from './options.js';
+import { FALLBACK_FLOORS, FALLBACK_LIKELIHOOD_WEIGHT, SelfRagOptionsSchema } from './options.js';
 import { retrieveProbability } from './reflection.js';
 import type { SegmentGenerator } from './segment-generator.js';
 
@@ -18,6 +18,8 @@ export interface SelfRagTrace {
   abstained: boolean;
   /** The floors this answer was held to (the request's, else the critic's). */
   floors: AbstentionFloors;
+  /** w_gen of the segment scores (the request's, else the critic's, else 1). */
+  likelihoodWeight: number;
   candidates: Array<{
     depth: number;
     citation: { docId: string; chunkId: number; title: string | null; start: number; end: number; page?: number };
@@ -26,9 +28,14 @@ export interface SelfRagTrace {
     isSup: Record<string, number>;
     isUse: Record<string, number>;
     scores: { rel: number; sup: number; use: number };
+    /** The critique total w_rel·s_rel + w_sup·s_sup + w_use·s_use. */
     score: number;
+    /** The generator's likelihood of the segment; null where it gives none. */
+    likelihood: number | null;
+    /** likelihoodWeight·likelihood + score: what the beam search multiplies down a path. */
+    segmentScore: number;
   }>;
-  /** The chosen answer: indexes into `candidates`, in answer order, and the product of their scores. */
+  /** The chosen answer: indexes into `candidates`, in answer order, and the product of their segment scores. */
   path: number[];
   pathScore: number;
 }
@@ -58,6 +65,7 @@ export class SelfRagMode implements RagMode {
       relevance: options.relevanceFloor ?? this.critic.floors?.relevance ?? FALLBACK_FLOORS.relevance,
       support: options.supportFloor ?? this.critic.floors?.support ?? FALLBACK_FLOORS.support,
     };
+    const likelihoodWeight = options.likelihoodWeight ?? this.critic.likelihoodWeight ?? FALLBACK_LIKELIHOOD_WEIGHT;
     const ws = await this.workspaces.get(request.workspace);
     const t0 = performance.now();
     const decision = await this.critic.retrieve(request.question, [], { signal: context.signal });
@@ -75,7 +83,7 @@ export class SelfRagMode implements RagMode {
       const generated = await this.generator.generate(request.question, [], context);
       const answer = generated.segments.map((s) => s.text).join(' ');
       if (!answer) context.onText?.(WITHOUT_RETRIEVAL_TEXT);
-      const trace: SelfRagTrace = { critic: this.critic.id, retrieve, abstained: false, floors, candidates: [], path: [], pathScore: 0 };
+      const trace: SelfRagTrace = { critic: this.critic.id, retrieve, abstained: false, floors, likelihoodWeight, candidates: [], path: [], pathScore: 0 };
       return { ...base, answer: answer || WITHOUT_RETRIEVAL_TEXT, citations: [], noAnswer: !answer, timings: { retrieveMs: t1 - t0, generateMs: performance.now() - t1 }, usage: generated.usage, selfRag: trace };
     }
 
@@ -84,7 +92,7 @@ export class SelfRagMode implements RagMode {
       passages,
       this.segments,
       this.critic,
-      { width: options.beamWidth, maxDepth: options.maxDepth, weights: options.weights, dropNoSupport: options.dropNoSupport },
+      { width: options.beamWidth, maxDepth: options.maxDepth, weights: options.weights, likelihoodWeight, dropNoSupport: options.dropNoSupport },
       context.signal,
     );
     const t2 = performance.now();
@@ -93,12 +101,13 @@ export class SelfRagMode implements RagMode {
     const path = abstained ? [] : search.best.path;
     const { answer, citations } = assembleAnswer(path.map((s) => s.segment), passages);
     context.onText?.(abstained || !answer ? NO_ANSWER_TEXT : answer);
-    const ordered = abstained ? [...search.candidates].sort((a, b) => b.scores.total - a.scores.total) : search.candidates;
+    const ordered = abstained ? [...search.candidates].sort((a, b) => b.score - a.score) : search.candidates;
     const trace: SelfRagTrace = {
       critic: this.critic.id,
       retrieve,
       abstained,
       floors,
+      likelihoodWeight,
       candidates: ordered.map((c) => ({
         depth: c.depth,
         citation: { docId: c.passage.chunk.docId, chunkId: c.passage.chunk.id, title: c.passage.title, start: c.segment.citations[0]?.start ?? c.passage.chunk.start, end: c.segment.citations[0]?.end ?? c.passage.chunk.end, ...(c.passage.chunk.page != null ? { page: c.passage.chunk.page } : {}) },
@@ -108,6 +117,8 @@ export class SelfRagMode implements RagMode {
         isUse: c.judgement.isUse,
         scores: { rel: c.scores.rel, sup: c.scores.sup, use: c.scores.use },
         score: c.scores.total,
+        likelihood: c.segment.likelihood ?? null,
+        segmentScore: c.score,
       })),
       path: path.map((s) => ordered.indexOf(s)),
       pathScore: abstained ? 0 : search.best.score,
