@@ -19,6 +19,8 @@ export interface CitationRef {
 export interface AnswerSegment {
   text: string;
   citations: CitationRef[];
+  /** The generator's probability of the segment in [0, 1], where it has one (asked for with `likelihood`). */
+  likelihood?: number;
 }
 
 export interface Usage {
@@ -36,6 +38,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Called with each piece of answer text as it is produced (for streaming). */
   onText?: (text: string) => void;
+  /** Ask for each segment's likelihood (an LLM's token log-probabilities); generators without one leave it out. */
+  likelihood?: boolean;
 }
 
 /** Writes an answer to a question from passages, citing them. */

@@ -3,7 +3,8 @@ import type { AnswerSegment, GenerateOptions, GeneratedAnswer, Generator, Passag
 import type { ChatMessage } from './openai-chat.js';
 import { postOpenAi, UpstreamError } from './openai-http.js';
 import type { Prompts } from './prompts.js';
-
+import { readTokenLogprobs, spanLikelihoods } from './token-likelihood.js';
+import type { TokenLogprob } from './token-likelihood.js';
 
 export interface OpenAiOptions {
   baseUrl: string;
@@ -16,7 +17,9 @@ export interface OpenAiOptions {
 
 /**
  * A chat/completions client for OpenAI-compatible servers (vLLM, Ollama, llama.cpp's server,
- * OpenAI). Passages are numbered in the prompt and the model cites them as [n].
+ * OpenAI). Passages are numbered in the prompt and the model cites them as [n]. Asked for
+ * likelihoods, it requests token log-probabilities (`logprobs: true`) and gives each sentence
+ * exp of its tokens' mean log-probability, where the server reports them.
  */
 export class OpenAiGenerator implements Generator {
   readonly id: string;
@@ -33,18 +36,18 @@ export class OpenAiGenerator implements Generator {
       { role: 'system', content: this.prompts.render('rag/system') },
       { role: 'user', content: this.prompts.render('rag/user', { question, passages: formatPassages(passages) }) },
     ];
-    const { text, usage } = await this.complete(messages, options);
-    return { segments: citeSentences(text, passages), usage };
+    const { text, usage, tokens } = await this.complete(messages, options);
+    return { segments: citeSentences(text, passages, tokens), usage };
   }
 
-  /** One chat completion; streamed when `onText` is given. */
-  async complete(messages: ChatMessage[], options: GenerateOptions = {}): Promise<{ text: string; usage: Usage }> {
+  /** One chat completion; streamed when `onText` is given; with the tokens' log-probabilities when `likelihood` is asked for. */
+  async complete(messages: ChatMessage[], options: GenerateOptions = {}): Promise<Completion> {
     const stream = Boolean(options.onText);
     const { baseUrl, apiKey, timeoutMs, model, maxTokens, temperature } = this.options;
     const response = await postOpenAi(
       { baseUrl, apiKey, timeoutMs },
       '/chat/completions',
-      { model, messages, max_tokens: maxTokens, temperature, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) },
+      { model, messages, max_tokens: maxTokens, temperature, stream, ...(stream ? { stream_options: { include_usage: true } } : {}), ...(options.likelihood ? { logprobs: true } : {}) },
       options.signal,
     );
     const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
@@ -61,15 +64,28 @@ export function formatPassages(passages: Passage[]): string {
   return passages.map((p) => `[${p.ref}]${p.title ? ` ${oneLine(p.title)}:` : ''} ${oneLine(p.chunk.text)}`).join('\n\n');
 }
 
-/** Splits an answer into sentences and attaches the passages each one cites as [n]. */
-export function citeSentences(answer: string, passages: Passage[]): AnswerSegment[] {
+/** What one chat completion produced: its text, usage, and token log-probabilities where they were asked for and reported. */
+interface Completion {
+  text: string;
+  usage: Usage;
+  tokens: TokenLogprob[];
+}
+
+/**
+ * Splits an answer into sentences and attaches the passages each one cites as [n]; with the
+ * answer's token log-probabilities, each sentence also gets its likelihood.
+ */
+export function citeSentences(answer: string, passages: Passage[], tokens: readonly TokenLogprob[] = []): AnswerSegment[] {
   const byRef = new Map(passages.map((p) => [p.ref, p]));
+  const likelihood = spanLikelihoods(answer, tokens);
   return sentenceSpans(answer).map(({ start, end }) => {
     const sentence = answer.slice(start, end);
     const refs = [...new Set([...sentence.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].filter((r) => byRef.has(r));
+    const p = likelihood(start, end);
     return {
       text: sentence.replace(/\s*\[\d+\]/g, '').trim(),
       citations: refs.map((ref) => ({ ref, start: byRef.get(ref)!.chunk.start, end: byRef.get(ref)!.chunk.end })),
+      ...(p === undefined ? {} : { likelihood: p }),
     };
   });
 }
@@ -79,19 +95,21 @@ function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
-async function readWhole(response: Response, promptChars: number): Promise<{ text: string; usage: Usage }> {
-  const body = (await response.json()) as { choices?: Array<{ message?: { content?: string } }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+async function readWhole(response: Response, promptChars: number): Promise<Completion> {
+  const body = (await response.json()) as { choices?: Array<{ message?: { content?: string }; logprobs?: unknown }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const text = body.choices?.[0]?.message?.content;
   if (typeof text !== 'string') throw new UpstreamError('the LLM server answered without choices[0].message.content');
   return {
     text,
     usage: { llmCalls: 1, promptTokens: body.usage?.prompt_tokens ?? estimateTokens(promptChars), completionTokens: body.usage?.completion_tokens ?? estimateTokens(text.length) },
+    tokens: readTokenLogprobs(body.choices?.[0]?.logprobs),
   };
 }
 
-async function readStream(response: Response, promptChars: number, onText: (text: string) => void): Promise<{ text: string; usage: Usage }> {
+async function readStream(response: Response, promptChars: number, onText: (text: string) => void): Promise<Completion> {
   if (!response.body) throw new UpstreamError('the LLM server sent an empty stream');
   let text = '';
+  const tokens: TokenLogprob[] = [];
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
   let buffer = '';
   const decoder = new TextDecoder();
@@ -104,8 +122,9 @@ async function readStream(response: Response, promptChars: number, onText: (text
       if (!line.startsWith('data:')) continue;
       const data = line.slice(5).trim();
       if (data === '[DONE]') continue;
-      const event = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }>; usage?: typeof usage };
+      const event = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string }; logprobs?: unknown }>; usage?: typeof usage };
       const delta = event.choices?.[0]?.delta?.content;
+      tokens.push(...readTokenLogprobs(event.choices?.[0]?.logprobs));
       if (delta) {
         text += delta;
         onText(delta);
@@ -116,5 +135,6 @@ async function readStream(response: Response, promptChars: number, onText: (text
   return {
     text,
     usage: { llmCalls: 1, promptTokens: usage?.prompt_tokens ?? estimateTokens(promptChars), completionTokens: usage?.completion_tokens ?? estimateTokens(text.length) },
+    tokens,
   };
 }

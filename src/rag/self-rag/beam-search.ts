@@ -1,8 +1,8 @@
-import type { Passage } from '../../llm/generator.js';
+import type { AnswerSegment, Passage } from '../../llm/generator.js';
 import type { Critic } from './critic.js';
 import { argmax, critiqueScores } from './reflection.js';
 import type { CritiqueScores, CritiqueWeights, Judgement } from './reflection.js';
-import type { CandidateSegment, SegmentGenerator } from './segment-generator.js';
+import type { SegmentGenerator } from './segment-generator.js';
 
 export interface BeamOptions {
   /** Nodes kept at each depth. */
@@ -20,7 +20,7 @@ export interface BeamOptions {
 export interface ScoredSegment {
   depth: number;
   passage: Passage;
-  segment: CandidateSegment;
+  segment: AnswerSegment;
   judgement: Judgement;
   scores: CritiqueScores;
   /** The segment score, as the paper's f(y_t, d, Critique) = p(y_t | x, d, y_<t) + S(Critique): w_gen·likelihood + scores.total. */

@@ -2,22 +2,15 @@ import type { AnswerSegment, Generator, Passage } from '../../llm/generator.js';
 import type { ExtractiveGenerator } from '../../llm/extractive-generator.js';
 
 /**
- * A candidate next segment, with the generator's probability of it (given the question, its
- * passage and the answer so far) where the generator gives one: the p(y_t | x, d, y_<t) that
- * Self-RAG adds to the critique score of a segment.
- */
-export interface CandidateSegment extends AnswerSegment {
-  likelihood?: number;
-}
-
-/**
  * Writes an answer one segment at a time: for each passage, the candidate next segments drawn
  * from that passage alone, given the segments chosen so far; none where the generator ends
- * (it has nothing more to say from that passage).
+ * (it has nothing more to say from that passage). Each candidate carries the generator's
+ * probability of it where the generator has one (`likelihood`): the p(y_t | x, d, y_<t) that
+ * Self-RAG adds to a segment's critique score.
  */
 export interface SegmentGenerator {
   readonly id: string;
-  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]>;
+  nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]>;
 }
 
 function spanKey(segment: AnswerSegment): string {
@@ -42,7 +35,7 @@ export class ExtractiveSegmentGenerator implements SegmentGenerator {
     private readonly options: { relativeFloor: number; perPassage: number },
   ) {}
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
     const ranked = await this.ranking(question, passages, signal);
     const used = new Set(previous.map(spanKey));
     const best = ranked[0]?.score ?? 0;
@@ -73,9 +66,8 @@ const RANKINGS_KEPT = 16;
 
 /**
  * Any answer generator as a segment generator (an LLM server, for instance): it answers from
- * the one passage, and the first sentence not already in the answer is the next segment. It
- * gives no likelihood (generators do not report token probabilities here), so segments are
- * ranked by their critique scores alone.
+ * the one passage, and the first sentence not already in the answer is the next segment, with
+ * its likelihood where the generator reports one (an LLM server with token log-probabilities).
  */
 export class PerPassageSegmentGenerator implements SegmentGenerator {
   readonly id: string;
@@ -84,11 +76,11 @@ export class PerPassageSegmentGenerator implements SegmentGenerator {
     this.id = `per-passage:${generator.id}`;
   }
 
-  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<CandidateSegment[][]> {
+  async nextSegments(question: string, passages: Passage[], previous: AnswerSegment[], signal?: AbortSignal): Promise<AnswerSegment[][]> {
     const said = new Set(previous.map((s) => s.text.trim()));
     return Promise.all(
       passages.map(async (passage) => {
-        const { segments } = await this.generator.generate(question, [passage], { signal });
+        const { segments } = await this.generator.generate(question, [passage], { signal, likelihood: true });
         return segments.filter((s) => !said.has(s.text.trim())).slice(0, 1);
       }),
     );
