@@ -50,7 +50,7 @@ import { calibration, trainMlp } from './lib/train-mlp.js';
 const OUT = 'models/critic-heads';
 const TRAIN_QUESTIONS = 50;
 const K = 5;
-const TRAINING = { hidden: 8, epochs: 400, learningRate: 0.02, seed: 7 };
+const TRAINING = { hidden: 4, epochs: 400, learningRate: 0.02, seed: 7 };
 /** Weight decay is chosen per head by 5-fold cross-validated log-loss (folds by question), then the head is retrained on all 50. */
 const WEIGHT_DECAYS = [1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1];
 const FOLDS = 5;

@@ -141,21 +141,24 @@ describe('POST /query mode self-rag', () => {
     expect(mixed.selfRag.floors).toEqual({ relevance: manifest.floors.relevance, support: 1 });
   });
 
-  it('ranks by the critique total alone with likelihoodWeight 0, and by the likelihood once its weight dominates', async () => {
-    const ask = async (likelihoodWeight: number) =>
-      (await post({ question: 'Where did Scrooge sit?', workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { beamWidth: 1, maxDepth: 1, likelihoodWeight, relevanceFloor: 0, supportFloor: 0 } })).json().selfRag;
-    const critiqueOnly = await ask(0);
-    expect(critiqueOnly.likelihoodWeight).toBe(0);
-    for (const c of critiqueOnly.candidates) expect(c.segmentScore).toBeCloseTo(c.score, 12);
-    const best = (trace: { path: number[]; candidates: Array<{ segment: string; score: number; likelihood: number }> }, key: 'score' | 'likelihood') =>
-      [trace.candidates[trace.path[0]!]!.segment, trace.candidates.reduce((a, b) => (b[key] > a[key] ? b : a)).segment];
-    const [chosenByCritique, topByCritique] = best(critiqueOnly, 'score');
-    expect(chosenByCritique).toBe(topByCritique);
-    const [chosenByLikelihood, topByLikelihood] = best(await ask(10), 'likelihood');
-    expect(chosenByLikelihood).toBe(topByLikelihood);
-    // Here the two disagree: the critic prefers a sentence naming Scrooge, the generator the one where he sits.
-    expect(chosenByLikelihood).not.toBe(chosenByCritique);
-    expect(chosenByLikelihood).toMatch(/sat busy in his counting-house/);
+  it('ranks by the critique total alone with likelihoodWeight 0, and by w_gen·likelihood + total otherwise', async () => {
+    type Trace = { likelihoodWeight: number; path: number[]; candidates: Array<{ segment: string; score: number; likelihood: number; segmentScore: number }> };
+    const ask = async (question: string, likelihoodWeight: number): Promise<Trace> =>
+      (await post({ question, workspace: 'sr', mode: 'self-rag', k: 2, selfRag: { beamWidth: 1, maxDepth: 1, likelihoodWeight, relevanceFloor: 0, supportFloor: 0 } })).json().selfRag;
+    const chosen = (t: Trace) => t.candidates[t.path[0]!]!.segment;
+    const best = (t: Trace, f: (c: Trace['candidates'][number]) => number) => t.candidates.reduce((a, b) => (f(b) > f(a) ? b : a)).segment;
+    let disagreements = 0;
+    for (const question of ["Who was Scrooge's sole friend?", 'Where did Scrooge sit?', 'How long should the dough rise?']) {
+      const critiqueOnly = await ask(question, 0);
+      expect(critiqueOnly.likelihoodWeight).toBe(0);
+      for (const c of critiqueOnly.candidates) expect(c.segmentScore).toBeCloseTo(c.score, 12);
+      expect(chosen(critiqueOnly)).toBe(best(critiqueOnly, (c) => c.score));
+      const weighted = await ask(question, 10);
+      expect(chosen(weighted)).toBe(best(weighted, (c) => 10 * c.likelihood + c.score)); // computed here from the reported parts
+      if (chosen(weighted) !== chosen(critiqueOnly)) disagreements++;
+    }
+    // At least one question where the likelihood changes the choice, so that ignoring it would fail this test.
+    expect(disagreements).toBeGreaterThan(0);
   });
 
   it('honours beam width, depth and weights from the request', async () => {
