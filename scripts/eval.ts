@@ -8,7 +8,7 @@
  * writes the JSON, a Markdown report and SVG charts beside it. `--one-title T` ingests every
  * passage under the one title T, as the chunks of a single long document would be, to see how a
  * mode does when titles tell passages nothing apart. `--self-rag JSON` sends those Self-RAG
- * options (floors, beam, weights) with every self-rag query.
+ * options (floors, beam, weights, likelihoodWeight) with every self-rag query.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
