@@ -8,24 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
+import { completionsShape, groupOf, SCRIPTED_TOP_LOGPROBS } from '../support/fake-reflection-logprobs.js';
 
 type Body = { prompt?: string; messages?: unknown[]; logprobs?: unknown };
 const fake = useFakeOpenAiServer<Body>();
-const ln = Math.log;
-
-/** Which reflection group a critic prompt asks for, from how it ends (the paper's format). */
-function groupOf(prompt: string): 'retrieve' | 'rel' | 'sup' | 'use' {
-  if (prompt.endsWith('</paragraph>')) return 'rel';
-  if (/\[(Fully supported|Partially supported|No support \/ Contradictory)\]$/.test(prompt)) return 'use';
-  if (prompt.includes('[Relevant]')) return 'sup';
-  return 'retrieve';
-}
-const TOP: Record<ReturnType<typeof groupOf>, Record<string, number>> = {
-  retrieve: { '[Retrieval]': ln(0.09), '[No Retrieval]': ln(0.01), The: ln(0.5) },
-  rel: { '[Relevant]': ln(0.6), '[Irrelevant]': ln(0.2), The: ln(0.15) },
-  sup: { '[Fully supported]': ln(0.3), '[Partially supported]': ln(0.1), '.': ln(0.5) },
-  use: { '[Utility:5]': ln(0.4), '[Utility:4]': ln(0.2), '[Utility:3]': ln(0.1), '[Utility:2]': ln(0.1), '</s>': ln(0.1) },
-};
 /** The written segment, token by token, with its log-probabilities (mean −0.4). */
 const TOKENS: Array<[string, number]> = [['Marley', -0.1], [' was', -0.2], [' his', -0.3], [' partner', -0.4], [' [', -0.5], ['1', -0.6], ['].', -0.7]];
 
@@ -33,8 +19,7 @@ let t: TestApp;
 beforeAll(async () => {
   fake.reply = (body, res) => {
     if (body.prompt !== undefined) {
-      const top = TOP[groupOf(body.prompt)];
-      res.end(JSON.stringify({ choices: [{ text: '', logprobs: { tokens: [Object.keys(top)[0]], token_logprobs: [0], top_logprobs: [top] } }] }));
+      res.end(JSON.stringify(completionsShape(SCRIPTED_TOP_LOGPROBS[groupOf(body.prompt)])));
     } else {
       const content = TOKENS.map(([token]) => token).join('');
       res.end(JSON.stringify({ choices: [{ message: { content }, logprobs: { content: TOKENS.map(([token, logprob]) => ({ token, logprob })) } }] }));
@@ -60,7 +45,7 @@ describe('POST /query mode self-rag with an LLM critic and writer (fake server)'
     expect(trace.candidates).toHaveLength(1);
     const [c] = trace.candidates;
     expect(c.segment).toBe('Marley was his partner.');
-    // s_rel 0.6/0.8; s_sup (0.3 + 0.5·0.1)/0.4; s_use (−0.5·0.1 + 0.5·0.2 + 0.4)/0.8
+    // From SCRIPTED_TOP_LOGPROBS: s_rel 0.6/0.8; s_sup (0.3 + 0.5·0.1)/0.4; s_use (−0.5·0.1 + 0.5·0.2 + 0.4)/0.8
     expect(c.scores.rel).toBeCloseTo(0.75, 9);
     expect(c.scores.sup).toBeCloseTo(0.875, 9);
     expect(c.scores.use).toBeCloseTo(0.5625, 9);

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
+import { completionsShape, groupOf, SCRIPTED_TOP_LOGPROBS } from '../support/fake-reflection-logprobs.js';
 import { AbortedError } from '../../src/core/errors.js';
 import type { Passage } from '../../src/llm/generator.js';
 import { UpstreamError } from '../../src/llm/openai-http.js';
@@ -19,30 +20,13 @@ const fake = useFakeOpenAiServer<CompletionsBody>();
 
 const critic = (timeoutMs = 5000) => new LmCritic({ baseUrl: fake.baseUrl, model: 'selfrag-7b', apiKey: 'k-123', timeoutMs }, Prompts.load('prompts'));
 
-/** vLLM's /completions shape: top_logprobs[0] is an object token → logprob. */
-function completionsShape(top: Record<string, number>) {
-  return { choices: [{ text: Object.keys(top)[0] ?? '', logprobs: { tokens: [Object.keys(top)[0]], token_logprobs: [0], top_logprobs: [top] } }] };
-}
 /** The chat-style shape: content[0].top_logprobs is a list of {token, logprob}. */
 function chatShape(top: Array<[string, number]>) {
   return { choices: [{ logprobs: { content: [{ token: top[0]![0], logprob: top[0]![1], top_logprobs: top.map(([token, logprob]) => ({ token, logprob })) }] } }] };
 }
 const ln = Math.log;
 
-/** Which reflection group a prompt asks for, from how it ends (the paper's format). */
-function groupOf(prompt: string): 'retrieve' | 'rel' | 'sup' | 'use' {
-  if (prompt.endsWith('</paragraph>')) return 'rel';
-  if (/\[(Fully supported|Partially supported|No support \/ Contradictory)\]$/.test(prompt)) return 'use';
-  if (prompt.includes('[Relevant]')) return 'sup';
-  return 'retrieve';
-}
-
-const scripted: Record<ReturnType<typeof groupOf>, Record<string, number>> = {
-  retrieve: { '[Retrieval]': ln(0.09), '[No Retrieval]': ln(0.01), The: ln(0.5) },
-  rel: { '[Relevant]': ln(0.6), '[Irrelevant]': ln(0.2), The: ln(0.15) },
-  sup: { '[Fully supported]': ln(0.3), '[Partially supported]': ln(0.1), '.': ln(0.5) },
-  use: { '[Utility:5]': ln(0.4), '[Utility:4]': ln(0.2), '[Utility:3]': ln(0.1), '[Utility:2]': ln(0.1), '</s>': ln(0.1) },
-};
+const scripted = SCRIPTED_TOP_LOGPROBS;
 
 const passage = (title: string | null, text: string): Passage => ({
   ref: 1,
