@@ -36,6 +36,8 @@ import { Prompts } from './llm/prompts.js';
 import { fetchHubRepo, looksLikeRepoId } from './models/hub.js';
 import type { HubFile } from './models/hub.js';
 import { ModelCache } from './models/model-cache.js';
+import { InlineCpuRunner, ThreadCpuRunner } from './cpu/cpu-runner.js';
+import type { CpuRunner } from './cpu/cpu-runner.js';
 import { ClassicRagMode } from './rag/classic-rag-mode.js';
 import { ExtractiveReportWriter } from './graph/community-reports.js';
 import { GraphIndexer } from './graph/graph-indexer.js';
@@ -112,6 +114,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await services.jobs.drain();
     await services.workspaces.close();
     await services.runtime.close();
+    await services.cpu.close();
     await services.apiKeys.close();
   });
   app.addHook('onReady', async () => startSampleIngest(services));
@@ -140,12 +143,14 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
   const prompts = Prompts.load(config.PROMPTS_DIR);
   const generator = overrides.generator ?? createGenerator(config, embedder, prompts);
   const jobs = new JobRegistry(logger, config.MAX_JOBS_PER_WORKSPACE, jobStore);
-  const graph = createGraphService(config, { embedder, prompts, jobs });
+  const cpu = config.CPU_WORKERS > 0 ? new ThreadCpuRunner(config.CPU_WORKERS) : new InlineCpuRunner();
+  const graph = createGraphService(config, { embedder, prompts, jobs, cpu });
   workspaces.onWrite((ws) => graph.noteWrite(ws));
   return {
     config,
     logger,
     runtime,
+    cpu,
     embedder,
     workspaces,
     ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
@@ -246,11 +251,11 @@ function llmEndpoint(config: Config): LlmEndpoint {
 }
 
 /** Graph builds: the offline extractor unless GRAPH_EXTRACTOR=llm; LLM reports when an LLM generator is configured. */
-function createGraphService(config: Config, parts: { embedder: Embedder; prompts: Prompts; jobs: JobRegistry }): GraphService {
-  const extractor = config.GRAPH_EXTRACTOR === 'llm' ? new LlmExtractor(llmEndpoint(config), parts.prompts) : new NlpExtractor();
+function createGraphService(config: Config, parts: { embedder: Embedder; prompts: Prompts; jobs: JobRegistry; cpu: CpuRunner }): GraphService {
+  const extractor = config.GRAPH_EXTRACTOR === 'llm' ? new LlmExtractor(llmEndpoint(config), parts.prompts) : new NlpExtractor(parts.cpu);
   const reports = config.GENERATOR === 'openai' ? new LlmReportWriter(llmEndpoint(config), parts.prompts) : new ExtractiveReportWriter();
   const communities = { maxSize: config.GRAPH_MAX_COMMUNITY_SIZE, maxLevels: config.GRAPH_MAX_LEVELS, seed: config.GRAPH_SEED };
-  return new GraphService(new GraphIndexer(extractor, reports, parts.embedder, communities), parts.jobs, config.GRAPH_AUTO_UPDATE_MS);
+  return new GraphService(new GraphIndexer(extractor, reports, parts.embedder, communities, parts.cpu), parts.jobs, config.GRAPH_AUTO_UPDATE_MS);
 }
 
 /** The self-rag mode, or none (with a warning) where its critic cannot be loaded. */

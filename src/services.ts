@@ -1,6 +1,7 @@
 import type { ApiKeyStore } from './auth/api-key-store.js';
 import type { AudioService } from './audio/audio-service.js';
 import type { Config } from './config/config.js';
+import type { CpuRunner } from './cpu/cpu-runner.js';
 import type { Logger } from './core/logger.js';
 import type { Embedder } from './embedding/embedder.js';
 import type { Ingestor } from './ingestion/ingestor.js';
@@ -22,6 +23,8 @@ export interface Services {
   config: Config;
   logger: Logger;
   runtime: OnnxRuntime;
+  /** CPU-heavy ingestion and graph work, off the event loop. */
+  cpu: CpuRunner;
   embedder: Embedder;
   workspaces: Workspaces;
   ingestor: Ingestor;

@@ -112,3 +112,38 @@ export class CallTimeoutError extends AppError {
     super(message, 'timeout', 504);
   }
 }
+
+/** An error as it crosses a thread boundary (structured clone keeps no class). */
+export interface SerialisedError {
+  name: string;
+  message: string;
+  code?: string;
+  statusCode?: number;
+}
+
+export function serialiseError(error: unknown): SerialisedError {
+  if (error instanceof AppError) return { name: error.name, message: error.message, code: error.code, statusCode: error.statusCode };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** Typed errors by their code, so that an error thrown in a worker is the same class on this side. */
+const BY_CODE = new Map<string, (message: string) => AppError>([
+  ['invalid_input', (m) => new InvalidInputError(m)],
+  ['not_found', (m) => new NotFoundError(m)],
+  ['payload_too_large', (m) => new PayloadTooLargeError(m)],
+  ['unsupported_media_type', (m) => new UnsupportedMediaError(m)],
+  ['aborted', (m) => new AbortedError(m)],
+  ['conflict', (m) => new ConflictError(m)],
+  ['timeout', (m) => new CallTimeoutError(m)],
+]);
+
+export function reviveError(error: SerialisedError): Error {
+  if (error.code !== undefined && error.statusCode !== undefined) {
+    const revived = BY_CODE.get(error.code)?.(error.message) ?? new AppError(error.message, error.code, error.statusCode);
+    return revived;
+  }
+  const plain = new Error(error.message);
+  plain.name = error.name;
+  return plain;
+}

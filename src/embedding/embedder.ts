@@ -1,4 +1,5 @@
 import type { Priority } from '../core/limiter.js';
+import type { TokenCounterRecipe } from './token-counter.js';
 
 export interface EmbedOptions {
   signal?: AbortSignal;
@@ -24,5 +25,10 @@ export interface Embedder {
   readonly maxTokens: number;
   /** Tokens of `text` in this model's own tokenisation (what chunk sizes are measured in). */
   countTokens(text: string): number;
+  /**
+   * How to load the same token counting in a worker thread, where chunking runs. An embedder
+   * without one (a test's fake) has its documents chunked on the calling thread.
+   */
+  readonly tokenCounterRecipe?: TokenCounterRecipe;
   embed(texts: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
 }

@@ -1,14 +1,13 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sha256Hex } from '../core/ids.js';
+import type { CpuRunner } from '../cpu/cpu-runner.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { Workspace } from '../store/workspace.js';
-import { hierarchicalCommunities } from './communities.js';
 import type { CommunityOptions } from './communities.js';
 import { communityHash, rateReports, reportText } from './community-reports.js';
 import type { ReportWriter } from './community-reports.js';
-import { resolveEntities } from './entity-resolution.js';
 import type { ChunkExtraction, EntityExtractor } from './extraction.js';
-import { toGraph } from './graph-index.js';
-import type { CommunityReport, GraphEntity, GraphRelation, GraphSnapshot } from './graph-index.js';
+import type { CommunityReport, GraphSnapshot } from './graph-index.js';
 
 const EXTRACT_BATCH = 32;
 
@@ -37,6 +36,7 @@ export class GraphIndexer {
     private readonly reports: ReportWriter,
     private readonly embedder: Embedder,
     private readonly communities: CommunityOptions,
+    private readonly cpu: CpuRunner,
   ) {}
 
   async build(ws: Workspace, handle: { signal?: AbortSignal; progress?: (p: GraphProgress) => void } = {}): Promise<GraphSnapshot> {
@@ -64,15 +64,7 @@ export class GraphIndexer {
     progress.phase = 'communities';
     report();
     const rows = (await ws.graph.allExtractions(this.extractor.id)).map((r) => ({ chunkId: r.chunkId, extraction: r.extraction as ChunkExtraction }));
-    const resolved = resolveEntities(rows);
-    const entities: GraphEntity[] = [...resolved.entities.values()]
-      .map((e) => ({ id: e.key, name: e.name, type: e.type, forms: [...e.forms.keys()], descriptions: e.descriptions, chunkIds: [...e.chunkIds].sort((a, b) => a - b), mentions: e.mentions }))
-      .sort((a, b) => a.id.localeCompare(b.id));
-    const relations: GraphRelation[] = [...resolved.relations.values()]
-      .map((r) => ({ source: r.source, target: r.target, weight: r.weight, descriptions: r.descriptions, chunkIds: [...r.chunkIds].sort((a, b) => a - b) }))
-      .sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
-    const communities = hierarchicalCommunities(toGraph({ entities, relations }), this.communities);
-
+    const { entities, relations, communities } = await this.cpu.run('graph-structure', { rows, options: this.communities }, signal);
     progress.phase = 'reports';
     report();
     const previous = await this.previousReports(ws);
@@ -81,6 +73,7 @@ export class GraphIndexer {
     const drafts: Array<Omit<CommunityReport, 'rating'> & { rating?: number; mentions: number }> = [];
     for (const community of reported) {
       signal?.throwIfAborted();
+      await yieldToEventLoop(); // a report is small work, but thousands of them in one turn are not
       const members = new Set(community.members);
       const inside = relations.filter((r) => members.has(r.source) && members.has(r.target));
       const memberEntities = community.members.map((m) => byId.get(m)!);

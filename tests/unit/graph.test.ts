@@ -2,14 +2,14 @@ import { UndirectedGraph } from 'graphology';
 import { describe, expect, it } from 'vitest';
 import { hierarchicalCommunities } from '../../src/graph/communities.js';
 import { entityKey, resolveEntities } from '../../src/graph/entity-resolution.js';
-import { NlpExtractor } from '../../src/graph/nlp-extractor.js';
+import { extractOffline } from '../../src/graph/nlp-extractor.js';
 import { fillBudget, packBatches, shuffled } from '../../src/rag/graph/budget.js';
 import { seededRandom } from '../../src/core/random.js';
 
 const TEXT = `Marley was dead: to begin with. Mr. Scrooge signed the register with Bob Cratchit in London. SCROOGE never painted out Old Marley's name. Scrooge's nephew Fred came in. Bob Cratchit went home to Camden Town.`;
 
 describe('offline entity extraction', () => {
-  const { entities, relations } = new NlpExtractor().extractOne(TEXT);
+  const { entities, relations } = extractOffline(TEXT);
   const names = entities.map((e) => e.name);
 
   it('finds the named entities of a text whose entities are known', () => {
@@ -34,7 +34,7 @@ describe('entity resolution', () => {
 
   it('merges forms, surnames and a person’s first name into one node, with merged descriptions and relations', () => {
     const { entities, relations } = resolveEntities([
-      { chunkId: 1, extraction: new NlpExtractor().extractOne(TEXT) },
+      { chunkId: 1, extraction: extractOffline(TEXT) },
       {
         chunkId: 2,
         extraction: {

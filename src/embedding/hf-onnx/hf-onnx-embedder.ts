@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
 import { encodeWithin, inLengthSortedBatches } from '../batching.js';
+import type { TokenCounterRecipe } from '../token-counter.js';
 import type { EmbedOptions, EmbedResult, Embedder } from '../embedder.js';
 import { poolHiddenStates } from './pooling.js';
 import type { Pooling } from './pooling.js';
@@ -38,6 +39,7 @@ export class HfOnnxEmbedder implements Embedder {
     private readonly pooling: Pooling,
     private readonly batchSize: number,
     private readonly padId: number,
+    readonly tokenCounterRecipe: TokenCounterRecipe,
   ) {}
 
   static async create(runtime: OnnxRuntime, options: HfOnnxOptions): Promise<HfOnnxEmbedder> {
@@ -51,7 +53,7 @@ export class HfOnnxEmbedder implements Embedder {
     const dim = Number(config.hidden_size);
     if (!Number.isInteger(dim) || dim <= 0) throw new ModelFileError(join(folder, 'config.json'), 'it has no positive integer hidden_size', undefined, 'use the config.json exported with the model');
     const session = await runtime.load(`hf-onnx:${folder}`, modelPath);
-    return new HfOnnxEmbedder(`hf-onnx:${basename(folder)}`, dim, maxTokens, tokenizer, session, pooling, options.batchSize, Number(config.pad_token_id ?? 0));
+    return new HfOnnxEmbedder(`hf-onnx:${basename(folder)}`, dim, maxTokens, tokenizer, session, pooling, options.batchSize, Number(config.pad_token_id ?? 0), { kind: 'hf-tokenizer', folder });
   }
 
   countTokens(text: string): number {
@@ -107,7 +109,7 @@ async function poolingFromFolder(folder: string): Promise<Pooling> {
 }
 
 /** Loads tokenizer.json + tokenizer_config.json from a local folder, never from the network. */
-async function loadTokenizer(folder: string): Promise<HfTokenizer> {
+export async function loadTokenizer(folder: string): Promise<HfTokenizer> {
   if (!existsSync(join(folder, 'tokenizer.json'))) throw new ModelFileError(join(folder, 'tokenizer.json'), 'it does not exist', undefined, 'copy tokenizer.json from the model repository');
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;

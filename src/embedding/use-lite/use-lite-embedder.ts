@@ -4,6 +4,7 @@ import { prepareUseLite } from '../../models/use-lite-model.js';
 import type { ModelSession, OnnxRuntime } from '../../runtime/onnx-runtime.js';
 import { encodeWithin, inLengthSortedBatches } from '../batching.js';
 import type { EmbedOptions, EmbedResult, Embedder } from '../embedder.js';
+import type { TokenCounterRecipe } from '../token-counter.js';
 import { readVocabulary, SentencePieceTokenizer } from './sentencepiece.js';
 
 /** The encoder attends to the first 128 pieces of a text and drops the rest. */
@@ -20,6 +21,7 @@ export class UseLiteEmbedder implements Embedder {
   readonly maxTokens = USE_LITE_MAX_TOKENS;
 
   private constructor(
+    readonly tokenCounterRecipe: TokenCounterRecipe,
     private readonly tokenizer: SentencePieceTokenizer,
     private readonly session: ModelSession,
     private readonly batchSize: number,
@@ -36,7 +38,7 @@ export class UseLiteEmbedder implements Embedder {
       await cache.evict(files.cacheName);
       session = await runtime.load('use-lite', (await prepareUseLite(cache)).onnxPath);
     }
-    return new UseLiteEmbedder(new SentencePieceTokenizer(vocabulary), session, options.batchSize);
+    return new UseLiteEmbedder({ kind: 'sentencepiece', vocabPath: files.vocabPath }, new SentencePieceTokenizer(vocabulary), session, options.batchSize);
   }
 
   /** Recent tokenisations: ingestion counts a chunk's tokens, then embeds that same text. */
