@@ -2,7 +2,7 @@
  * Worker threads for CPU-heavy work whose cost grows with the input (parsing, chunking, entity
  * extraction, community detection), so that the event loop only routes and writes. A task is
  * a name and a structured-cloneable payload; tasks wait in one queue and go to the first free
- * worker. A worker that dies fails its task and is replaced by a fresh one on the next task.
+ * worker (each runs task-worker.mjs over one task module). A worker that dies fails its task and is replaced by a fresh one on the next task.
  */
 import { Worker } from 'node:worker_threads';
 import { AbortedError, reviveError } from './errors.js';
@@ -23,8 +23,8 @@ class PoolWorker {
   readonly thread: Worker;
   current: { id: number; job: Pending } | undefined;
 
-  constructor(entry: URL, onReply: (worker: PoolWorker, reply: Reply) => void, onExit: (worker: PoolWorker, error: Error) => void) {
-    this.thread = new Worker(entry);
+  constructor(tasks: URL, onReply: (worker: PoolWorker, reply: Reply) => void, onExit: (worker: PoolWorker, error: Error) => void) {
+    this.thread = new Worker(new URL('./task-worker.mjs', import.meta.url), { workerData: { tasks: tasks.href } });
     this.thread.unref();
     this.thread.on('message', (reply: Reply) => onReply(this, reply));
     this.thread.on('error', (error) => onExit(this, error));
@@ -39,9 +39,9 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
 
-  /** `entry`: the worker's script (it answers `{id, task, payload}` with `{id, ok, result | error}`). */
+  /** `tasks`: the module whose `runTask(name, payload)` each worker runs (see task-worker.mjs). */
   constructor(
-    private readonly entry: URL,
+    private readonly tasks: URL,
     readonly size: number,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a worker pool needs at least one worker, got ${size}`);
@@ -90,7 +90,7 @@ export class WorkerPool {
 
   private spawn(): PoolWorker {
     const worker = new PoolWorker(
-      this.entry,
+      this.tasks,
       (w, reply) => this.onReply(w, reply),
       (w, error) => this.onExit(w, error),
     );

@@ -5,7 +5,7 @@
  */
 import { AbortedError } from '../core/errors.js';
 import { WorkerPool } from '../core/worker-pool.js';
-import { runCpuTask } from './cpu-tasks.js';
+import { runTask } from './cpu-tasks.js';
 import type { CpuTaskName, CpuTasks } from './cpu-tasks.js';
 
 export interface CpuRunner {
@@ -17,7 +17,7 @@ export class ThreadCpuRunner implements CpuRunner {
   private readonly pool: WorkerPool;
 
   constructor(workers: number) {
-    this.pool = new WorkerPool(new URL('./cpu-worker.mjs', import.meta.url), workers);
+    this.pool = new WorkerPool(new URL('./cpu-tasks.ts', import.meta.url), workers);
   }
 
   run<K extends CpuTaskName>(task: K, payload: CpuTasks[K]['payload'], signal?: AbortSignal): Promise<CpuTasks[K]['result']> {
@@ -32,7 +32,7 @@ export class ThreadCpuRunner implements CpuRunner {
 export class InlineCpuRunner implements CpuRunner {
   async run<K extends CpuTaskName>(task: K, payload: CpuTasks[K]['payload'], signal?: AbortSignal): Promise<CpuTasks[K]['result']> {
     if (signal?.aborted) throw new AbortedError();
-    return (await runCpuTask(task, payload)) as CpuTasks[K]['result'];
+    return (await runTask(task, payload)) as CpuTasks[K]['result'];
   }
 
   async close(): Promise<void> {}

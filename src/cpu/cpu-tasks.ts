@@ -1,6 +1,6 @@
 /**
  * The CPU-heavy steps of ingestion and graph builds, as named tasks with plain-data payloads:
- * the same functions run in a worker thread (cpu-worker.mjs) or, with CPU_WORKERS=0, inline.
+ * the same functions run in a worker thread (core/task-worker.mjs) or, with CPU_WORKERS=0, inline.
  */
 import { chunkText } from '../ingestion/chunker.js';
 import type { ChunkingOptions, Section } from '../ingestion/chunker.js';
@@ -68,10 +68,8 @@ const HANDLERS: Handlers = {
 
 const TASKS = new Map(Object.entries(HANDLERS)) as Map<string, (payload: unknown) => Promise<unknown>>;
 
-export async function runCpuTask(name: string, payload: unknown): Promise<unknown> {
+export async function runTask(name: string, payload: unknown): Promise<unknown> {
   const handler = TASKS.get(name);
   if (!handler) throw new Error(`unknown CPU task "${name}"; known: ${[...TASKS.keys()].join(', ')}`);
   return handler(payload);
 }
-
-export { serialiseError } from '../core/errors.js';

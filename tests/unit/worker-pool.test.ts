@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { AbortedError, InvalidInputError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 
-const FAKE_WORKER = new URL('../support/fake-cpu-worker.mjs', import.meta.url);
+const FAKE_TASKS = new URL('../support/fake-tasks.mjs', import.meta.url);
 type Echo = { task: string; payload: unknown; threadId: number };
 
 describe('WorkerPool', () => {
   it('runs tasks on at most `size` threads and answers each with its own result', async () => {
-    const pool = new WorkerPool(FAKE_WORKER, 2);
+    const pool = new WorkerPool(FAKE_TASKS, 2);
     try {
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run<Echo>('busy', 20 + i)));
       expect(results.map((r) => r.payload)).toEqual([20, 21, 22, 23, 24, 25]);
@@ -18,7 +18,7 @@ describe('WorkerPool', () => {
   });
 
   it('gives a worker’s typed error back as the same class', async () => {
-    const pool = new WorkerPool(FAKE_WORKER, 1);
+    const pool = new WorkerPool(FAKE_TASKS, 1);
     try {
       const error = await pool.run('fail', 'the document has no text').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidInputError);
@@ -29,7 +29,7 @@ describe('WorkerPool', () => {
   });
 
   it('fails the task of a thread that dies and runs the next task on a fresh thread', async () => {
-    const pool = new WorkerPool(FAKE_WORKER, 1);
+    const pool = new WorkerPool(FAKE_TASKS, 1);
     try {
       const first = await pool.run<Echo>('echo', 1);
       await expect(pool.run('exit', null)).rejects.toThrow(/exited \(code 3\)/);
@@ -42,7 +42,7 @@ describe('WorkerPool', () => {
   });
 
   it('takes an aborted task out of the queue without running it', async () => {
-    const pool = new WorkerPool(FAKE_WORKER, 1);
+    const pool = new WorkerPool(FAKE_TASKS, 1);
     try {
       const running = pool.run<Echo>('busy', 200);
       const controller = new AbortController();
@@ -58,7 +58,7 @@ describe('WorkerPool', () => {
   });
 
   it('refuses work once closed', async () => {
-    const pool = new WorkerPool(FAKE_WORKER, 1);
+    const pool = new WorkerPool(FAKE_TASKS, 1);
     await pool.close();
     await expect(pool.run('echo', 1)).rejects.toThrow(/closed/);
   });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import hnswlib from 'hnswlib-node';
 import type { ScoredId, VectorIndex } from '../types.js';
 
@@ -10,6 +11,8 @@ export interface HnswParams {
 }
 
 const INITIAL_CAPACITY = 1024;
+/** Points added between yields to the event loop (about 10–20 ms of work). */
+const ADD_SLICE = 64;
 
 /**
  * An hnswlib inner-product index whose labels are chunk ids. It grows by doubling, marks
@@ -22,6 +25,7 @@ export class HnswVectorIndex implements VectorIndex {
   private deletedCount = 0;
   private dirty = false;
   private currentEf = -1;
+  private changes: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly dim: number,
@@ -78,27 +82,33 @@ export class HnswVectorIndex implements VectorIndex {
     return stored === 0 ? 0 : this.deletedCount / stored;
   }
 
+  /** Adds in slices, yielding between them, so that a large document does not hold up the event loop. */
   async add(items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
-    this.addNow(items);
+    await this.exclusively(() => this.addInSlices(this.index, this.live, items));
+    this.dirty ||= items.length > 0;
   }
 
-  private addNow(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
-    const fresh = items.filter((item) => !this.live.has(item.id));
-    const needed = this.index.getCurrentCount() + fresh.length;
-    if (needed > this.index.getMaxElements()) {
-      let capacity = this.index.getMaxElements();
+  private async addInSlices(index: hnswlib.HierarchicalNSW, live: Set<number>, items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
+    const fresh = items.filter((item) => !live.has(item.id));
+    const needed = index.getCurrentCount() + fresh.length;
+    if (needed > index.getMaxElements()) {
+      let capacity = index.getMaxElements();
       while (capacity < needed) capacity *= 2;
-      this.index.resizeIndex(capacity);
+      index.resizeIndex(capacity);
     }
-    for (const { id, vector } of fresh) {
+    for (const [i, { id, vector }] of fresh.entries()) {
+      if (i > 0 && i % ADD_SLICE === 0) await yieldToEventLoop();
       if (vector.length !== this.dim) throw new RangeError(`vector ${id} has ${vector.length} dimensions, the index has ${this.dim}`);
-      this.index.addPoint(Array.from(vector), id);
-      this.live.add(id);
+      index.addPoint(Array.from(vector), id);
+      live.add(id);
     }
-    this.dirty ||= fresh.length > 0;
   }
 
   async remove(ids: readonly number[]): Promise<void> {
+    await this.exclusively(async () => this.removeNow(ids));
+  }
+
+  private removeNow(ids: readonly number[]): void {
     for (const id of ids) {
       if (!this.live.delete(id)) continue;
       try {
@@ -128,26 +138,46 @@ export class HnswVectorIndex implements VectorIndex {
     return [...this.live];
   }
 
-  /** Starts over from `source` (compaction after many deletes, or a lost file). */
+  /**
+   * Starts over from `source` (compaction after many deletes, or a lost file). The new index is
+   * built aside, in slices, and replaces the old one when complete, so searches meanwhile use the old one.
+   */
   async rebuild(source: AsyncIterable<Array<{ id: number; vector: Float32Array }>>, expected: number): Promise<void> {
-    this.index = HnswVectorIndex.empty(this.dim, this.params, Math.max(INITIAL_CAPACITY, expected));
-    this.currentEf = -1;
-    this.live = new Set();
-    this.deletedCount = 0;
-    for await (const batch of source) this.addNow(batch);
-    this.dirty = true;
+    await this.exclusively(async () => {
+      const next = HnswVectorIndex.empty(this.dim, this.params, Math.max(INITIAL_CAPACITY, expected));
+      const live = new Set<number>();
+      for await (const batch of source) await this.addInSlices(next, live, batch);
+      this.index = next;
+      this.live = live;
+      this.currentEf = -1;
+      this.deletedCount = 0;
+      this.dirty = true;
+    });
   }
 
+  /** Writes the file on a background thread; no add or remove touches the index meanwhile. */
   async persist(): Promise<void> {
-    if (!this.dirty) return;
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    try {
-      this.index.writeIndexSync(tmp);
-      await rename(tmp, this.path);
+    await this.exclusively(async () => {
+      if (!this.dirty) return;
+      const tmp = `${this.path}.${process.pid}.tmp`;
       this.dirty = false;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+      try {
+        await this.index.writeIndex(tmp);
+        await rename(tmp, this.path);
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    });
+  }
+
+  /** Runs `task` after the index's earlier changes and writes (hnswlib is not safe to change while it is written). */
+  private exclusively<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(task, task);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { CHUNK_COLUMNS, DOCUMENT_COLUMNS, toChunk, toDocument } from '../sql-rows.js';
 import type { ChunkRow, DocumentRow } from '../sql-rows.js';
+import type { WriteChannel } from './sqlite-writes.js';
 import type { ChunkRecord, DocStore, DocumentRecord, NewDocument, Page, PutOutcome } from '../types.js';
 
 const SCHEMA = `
@@ -46,13 +47,22 @@ END;
 /**
  * Documents, chunks, vectors (as float32 blobs) and the FTS5 index of a workspace, in one
  * SQLite file in WAL mode. Every write is one transaction: a killed process leaves each
- * document whole or absent.
+ * document whole or absent. Given a write channel (the service's write thread), this store
+ * reads through a read-only connection of its own and sends every write to the channel.
  */
 export class SqliteDocStore implements DocStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly writes?: WriteChannel,
+  ) {
+    if (writes) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 5000');
+      return;
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -65,6 +75,7 @@ export class SqliteDocStore implements DocStore {
   }
 
   async putDocuments(docs: readonly NewDocument[]): Promise<PutOutcome[]> {
+    if (this.writes) return (await this.writes.call('docs', 'putDocuments', [docs])) as PutOutcome[];
     return this.db.transaction(() => docs.map((doc) => this.write(doc)))();
   }
 
@@ -125,6 +136,7 @@ export class SqliteDocStore implements DocStore {
   }
 
   async deleteDocument(id: string): Promise<number[] | undefined> {
+    if (this.writes) return (await this.writes.call('docs', 'deleteDocument', [id])) as number[] | undefined;
     return this.db.transaction(() => {
       if (!this.sql('SELECT 1 FROM documents WHERE id = ?').get(id)) return undefined;
       const removed = this.removeChunks(id);
@@ -176,11 +188,13 @@ export class SqliteDocStore implements DocStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
+    if (this.writes) return void (await this.writes.call('docs', 'setMeta', [key, value]));
     this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.writes?.close();
   }
 
   /** Prepared statements, compiled once per SQL text. */

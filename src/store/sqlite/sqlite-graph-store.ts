@@ -1,9 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { GraphStore, StoredExtraction } from '../types.js';
+import type { WriteChannel } from './sqlite-writes.js';
 
-/** The graph's tables beside the documents, in the workspace's SQLite file. */
+/** The graph's tables beside the documents, in the workspace's SQLite file; writes go to `writes` when given (see SqliteDocStore). */
 export class SqliteGraphStore implements GraphStore {
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes?: WriteChannel,
+  ) {
+    if (writes) return;
     db.exec(`
       CREATE TABLE IF NOT EXISTS graph_extractions (chunk_id INTEGER NOT NULL, extractor TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (chunk_id, extractor));
       CREATE TABLE IF NOT EXISTS graph_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
@@ -16,6 +21,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async putExtractions(extractor: string, rows: readonly StoredExtraction[]): Promise<void> {
+    if (this.writes) return void (await this.writes.call('graph', 'putExtractions', [extractor, rows]));
     const insert = this.db.prepare('INSERT OR REPLACE INTO graph_extractions (chunk_id, extractor, json) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const r of rows) insert.run(r.chunkId, extractor, JSON.stringify(r.extraction));
@@ -23,6 +29,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async dropExtractions(chunkIds: readonly number[]): Promise<void> {
+    if (this.writes) return void (await this.writes.call('graph', 'dropExtractions', [chunkIds]));
     const drop = this.db.prepare('DELETE FROM graph_extractions WHERE chunk_id = ?');
     this.db.transaction(() => {
       for (const id of chunkIds) drop.run(id);
@@ -38,6 +45,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async putSnapshot(json: string, vectorKeys: readonly string[]): Promise<void> {
+    if (this.writes) return void (await this.writes.call('graph', 'putSnapshot', [json, vectorKeys]));
     this.db.transaction(() => {
       this.db.prepare('INSERT OR REPLACE INTO graph_snapshot (id, json) VALUES (1, ?)').run(json);
       this.db.exec('CREATE TEMP TABLE IF NOT EXISTS keep_vectors (key TEXT PRIMARY KEY); DELETE FROM keep_vectors;');
@@ -58,6 +66,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async putTextVectors(rows: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
+    if (this.writes) return void (await this.writes.call('graph', 'putTextVectors', [rows]));
     const put = this.db.prepare('INSERT OR REPLACE INTO graph_vectors (key, vector) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const r of rows) put.run(r.key, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
