@@ -153,7 +153,7 @@ async function createServices(config: Config, logger: Logger, overrides: AppOver
     cpu,
     embedder,
     workspaces,
-    ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
+    ingestor: new Ingestor(embedder, { maxTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS }, cpu),
     retriever,
     generator,
     graph,

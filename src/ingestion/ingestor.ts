@@ -1,5 +1,6 @@
 import { AppError, InvalidInputError } from '../core/errors.js';
 import { contentId, sha256Hex } from '../core/ids.js';
+import type { CpuRunner } from '../cpu/cpu-runner.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { Workspace } from '../store/workspace.js';
 import { chunkText } from './chunker.js';
@@ -25,6 +26,8 @@ export interface IngestResult {
 }
 
 export const MAX_DOCUMENT_ID_LENGTH = 256;
+/** Chunks per embedding call (each call's tokenisation runs on the event loop: a slice is a few milliseconds). */
+const EMBED_SLICE = 256;
 
 /**
  * One document in: chunk it, embed the chunks, and store document, chunks, vectors and
@@ -51,6 +54,7 @@ export class Ingestor {
   constructor(
     private readonly embedder: Embedder,
     private readonly chunking: ChunkingOptions,
+    private readonly cpu: CpuRunner,
   ) {}
 
   async ingest(ws: Workspace, input: IngestInput, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
@@ -79,19 +83,24 @@ export class Ingestor {
     const items: Array<Prepared | IngestResult | IngestFailure> = [];
     for (const input of inputs) {
       try {
-        items.push(await this.prepare(ws, input));
+        items.push(await this.prepare(ws, input, options.signal));
       } catch (error) {
         if (error instanceof AppError && !options.allOrNothing) items.push({ error });
         else throw error;
       }
     }
     const pending = items.filter((p): p is Prepared => 'pieces' in p);
-    const { vectors, truncated } = await this.embedder.embed(
-      pending.flatMap((p) => p.pieces.map((c) => c.text)),
-      { signal: options.signal, priority: 'batch' },
-    );
+    const texts = pending.flatMap((p) => p.pieces.map((c) => c.text));
+    // In slices: the embedder tokenises a call's texts on this thread before the model runs.
+    const vectors: Float32Array[] = [];
+    const truncated = new Set<number>();
+    for (let from = 0; from < texts.length; from += EMBED_SLICE) {
+      const slice = await this.embedder.embed(texts.slice(from, from + EMBED_SLICE), { signal: options.signal, priority: 'batch' });
+      vectors.push(...slice.vectors);
+      for (const at of slice.truncated) truncated.add(from + at);
+    }
     options.signal?.throwIfAborted();
-    return { items, vectors, truncated: new Set(truncated) };
+    return { items, vectors, truncated };
   }
 
   /** Second stage: the embedded documents written in one transaction; results in input order. */
@@ -111,8 +120,20 @@ export class Ingestor {
     return placed.map((p) => ('doc' in p ? { id: p.doc.id, status: outcomes[written++]!.status, chunks: p.doc.chunks.length, truncatedChunks: p.cut } : p));
   }
 
+  /** Chunks on a CPU worker where the embedder's token counting can be loaded there, else here. */
+  private async chunk(text: string, sections: Section[], signal?: AbortSignal): Promise<TextChunk[]> {
+    const counter = this.embedder.tokenCounterRecipe;
+    if (!counter) return chunkText(text, sections, this.chunking, (s) => this.embedder.countTokens(s));
+    const offsets = await this.cpu.run('chunk-text', { text, sections, chunking: this.chunking, counter }, signal);
+    return Array.from(offsets.start, (start, i) => {
+      const end = offsets.end[i]!;
+      const page = offsets.page[i]!;
+      return { text: text.slice(start, end), start, end, page: page < 0 ? null : page, tokenCount: offsets.tokens[i]! };
+    });
+  }
+
   /** Validates one input, and chunks it unless the same content is already stored. */
-  private async prepare(ws: Workspace, input: IngestInput): Promise<Prepared | IngestResult> {
+  private async prepare(ws: Workspace, input: IngestInput, signal?: AbortSignal): Promise<Prepared | IngestResult> {
     const text = input.text;
     if (text.trim().length === 0) throw new InvalidInputError('the document has no text: send non-empty "text" (or a file that contains text)');
     const id = input.id ?? contentId(text);
@@ -125,7 +146,7 @@ export class Ingestor {
       if (stored) return { id, status: 'unchanged', chunks: stored.chunkCount, truncatedChunks: 0 };
     }
     const sections = input.sections ?? [{ start: 0, end: text.length, page: null }];
-    const pieces = chunkText(text, sections, this.chunking, (s) => this.embedder.countTokens(s));
+    const pieces = await this.chunk(text, sections, signal);
     if (pieces.length === 0) throw new InvalidInputError('the document has no text that can be indexed');
     return { doc: { id, title, source: input.source ?? null, mime: input.mime, contentHash, metadata, text }, pieces };
   }
