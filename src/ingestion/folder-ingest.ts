@@ -199,8 +199,7 @@ const SYNC_READ_MAX_BYTES = 256 * 1024;
  */
 function describeError(error: unknown, rootReal: string): string {
   if (error instanceof AppError) return error.message;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && 'syscall' in (error as object)) return `could not read it (${code})`;
+  if (typeof error === 'object' && error !== null && 'syscall' in error && typeof (error as NodeJS.ErrnoException).code === 'string') return `could not read it (${(error as NodeJS.ErrnoException).code})`;
   return `internal error: ${String((error as Error | undefined)?.message ?? error).replaceAll(rootReal, '<corpora root>')}`;
 }
 

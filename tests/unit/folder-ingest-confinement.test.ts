@@ -17,7 +17,7 @@ vi.mock('tinyglobby', () => ({ glob: async () => walked.paths }));
 const { ingestFolder } = await import('../../src/ingestion/folder-ingest.js');
 
 describe('ingestFolder confinement', () => {
-  it('drops walked paths outside the folder unread and unnamed', async () => {
+  it('drops walked paths outside the folder unread and unnamed, and names no absolute path in its errors', async () => {
     const root = realpathSync(tempDir('confine-root'));
     mkdirSync(join(root, 'sub'));
     mkdirSync(join(root, 'other'));
@@ -25,7 +25,7 @@ describe('ingestFolder confinement', () => {
     writeFileSync(join(root, 'other', 'o.txt'), 'sibling text');
     const outside = realpathSync(tempDir('confine-outside'));
     writeFileSync(join(outside, 'secret.txt'), 'outside text');
-    walked.paths = [join(root, 'sub', 'a.txt'), join(root, 'other', 'o.txt'), `${root}/sub/../other/o.txt`, join(outside, 'secret.txt'), '/etc/hostname', join(root, 'subx', 'o.txt')];
+    walked.paths = [join(root, 'sub', 'a.txt'), join(root, 'other', 'o.txt'), `${root}/sub/../other/o.txt`, join(outside, 'secret.txt'), '/etc/hostname', join(root, 'subx', 'o.txt'), join(root, 'sub', 'vanished.txt')];
 
     const embedded: IngestInput[] = [];
     const ingestor = {
@@ -38,6 +38,7 @@ describe('ingestFolder confinement', () => {
     await ingestFolder({} as Workspace, ingestor, { root, path: 'sub', glob: '**/*', load: { textField: 'text', maxPdfPages: 10 }, maxFileBytes: 1 << 20 }, handle);
 
     expect(embedded.map((i) => [i.id, i.text])).toEqual([['sub/a.txt', 'inside text']]);
-    expect(progress).toMatchObject({ filesTotal: 1, filesDone: 1, errors: [] });
+    // A file gone between the walk and the read is named by its path under the corpora root, and its error by its code.
+    expect(progress).toMatchObject({ filesTotal: 2, filesDone: 2, errors: [{ file: 'sub/vanished.txt', error: 'could not read it (ENOENT)' }] });
   });
 });
