@@ -35,6 +35,78 @@ export function resolveUnderRoot(root: string, path: string): string {
   return real;
 }
 
+const ACCEPTED_GLOB =
+  'a pattern relative to the ingest folder that stays inside it: "/" between folders, no segment that is or starts with "..", not absolute, a backslash only before a glob character (e.g. "**/*.md", "notes/*.{txt,md}", "a\\[1\\].txt")';
+/** Characters a backslash may escape, so that a file name holding them can be matched literally. */
+const ESCAPABLE = new Set([...'*?[]{}()!+@|,']);
+const MAX_BRACE_EXPANSIONS = 1024;
+
+/**
+ * Refuses (400) a glob that could reach outside the ingest folder: absolute patterns ("/etc/**",
+ * "C:\x", "\\server\x"), a ".." segment anywhere (also in a brace or extglob alternative, such
+ * as "{..,x}/**" or "@(..)/x"), and backslashes other than escapes of glob characters (tinyglobby
+ * drops backslashes from the folder it starts walking in, so "\.\./**" would walk the parent).
+ * The job also keeps only files inside the folder; this check gives the client a 400 at once.
+ */
+export function checkGlob(pattern: string): void {
+  const refuse = (why: string): never => {
+    throw new InvalidInputError(`glob "${pattern}" ${why}; accepted: ${ACCEPTED_GLOB}`);
+  };
+  if (/[\u0000-\u001f]/.test(pattern)) refuse('has a control character');
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== '\\') continue;
+    if (!ESCAPABLE.has(pattern[i + 1] ?? '')) refuse('has a backslash that does not escape a glob character (folders are separated by "/")');
+    i++;
+  }
+  const alternatives = expandBraces(pattern);
+  if (alternatives === undefined) refuse(`has more than ${MAX_BRACE_EXPANSIONS} brace alternatives`);
+  for (const alternative of alternatives!) {
+    const bare = alternative.replace(/^!+/, ''); // a leading "!" negates
+    if (bare.startsWith('/') || /^[A-Za-z]:/.test(bare)) refuse('is absolute');
+    // Path segments and extglob alternatives ("@(a|..)") alike: none may be ".." or start with it
+    // (tinyglobby walks the parent for any pattern that starts with "..", and "..*" matches "..").
+    if (bare.split(/[/()|]/).some((piece) => piece.startsWith('..'))) refuse('has a ".." segment (or one that starts with ".."), which leads out of the ingest folder');
+  }
+}
+
+/**
+ * The patterns a glob's comma alternatives ("{a,b}", nested too) stand for, innermost group
+ * first; a group without a comma is literal. Undefined past MAX_BRACE_EXPANSIONS.
+ */
+function expandBraces(pattern: string): string[] | undefined {
+  const LITERAL_OPEN = '\u0000';
+  const LITERAL_CLOSE = '\u0001';
+  const done: string[] = [];
+  const todo = [pattern];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    let open = -1;
+    let group: [number, number] | undefined;
+    for (let i = 0; i < p.length && !group; i++) {
+      if (p[i] === '\\') i++;
+      else if (p[i] === '{') open = i;
+      else if (p[i] === '}' && open >= 0) group = [open, i];
+    }
+    if (!group) {
+      done.push(p.replaceAll(LITERAL_OPEN, '{').replaceAll(LITERAL_CLOSE, '}'));
+      if (done.length > MAX_BRACE_EXPANSIONS) return undefined;
+      continue;
+    }
+    const [start, end] = group;
+    const parts: string[] = [];
+    let from = start + 1;
+    for (let i = start + 1; i < end; i++) {
+      if (p[i] === '\\') i++;
+      else if (p[i] === ',') (parts.push(p.slice(from, i)), (from = i + 1));
+    }
+    parts.push(p.slice(from, end));
+    if (parts.length === 1) todo.push(p.slice(0, start) + LITERAL_OPEN + parts[0] + LITERAL_CLOSE + p.slice(end + 1));
+    else for (const part of parts) todo.push(p.slice(0, start) + part + p.slice(end + 1));
+    if (todo.length + done.length > MAX_BRACE_EXPANSIONS) return undefined;
+  }
+  return done;
+}
+
 export interface FolderIngestOptions {
   root: string;
   path: string;
@@ -47,14 +119,18 @@ export interface FolderIngestOptions {
  * Ingests every matching file of a folder as a job. A document's id is its path relative to
  * the corpora root (with `#record` for JSON/JSONL records), so ingesting the folder again
  * updates changed files and skips the rest. A bad file is recorded and the job goes on.
+ * Only files inside the folder are read or named: a match outside it (which `checkGlob`
+ * already refuses) is dropped unseen, and a file reached through a symbolic link that leads
+ * out of the folder is recorded under its name inside the folder, unread.
  */
 export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: FolderIngestOptions, handle: JobHandle): Promise<void> {
   const rootReal = realpathSync(options.root);
   const folder = resolveUnderRoot(options.root, options.path);
-  const files = (await glob(options.glob, { cwd: folder, onlyFiles: true, followSymbolicLinks: false, absolute: true, dot: false })).sort();
+  checkGlob(options.glob);
+  const matched = await glob(options.glob, { cwd: folder, onlyFiles: true, followSymbolicLinks: false, absolute: true, dot: false });
+  const files = matched.filter((file) => within(folder, resolve(file))).sort();
   handle.update((p) => (p.filesTotal = files.length));
-  const fail = (file: string, error: unknown) =>
-    handle.update((p) => p.errors.push({ file, error: error instanceof AppError ? error.message : `internal error: ${(error as Error).message}` }));
+  const fail = (file: string, error: unknown) => handle.update((p) => p.errors.push({ file, error: describeError(error, rootReal) }));
   // Files go in groups, so that their chunks are embedded in full batches and written in one
   // transaction; while one group is written, the next is already being embedded.
   const groups: Array<Array<{ file: string; name: string }>> = [];
@@ -63,7 +139,7 @@ export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: F
     const inputs: Array<{ name: string; input: IngestInput }> = [];
     for (const { file, name } of group) {
       try {
-        inputs.push(...(await loadFile(rootReal, file, name, options)).map((input) => ({ name, input })));
+        inputs.push(...(await loadFile(folder, file, name, options)).map((input) => ({ name, input })));
       } catch (error) {
         fail(name, error);
       }
@@ -116,10 +192,21 @@ export async function ingestFolder(ws: Workspace, ingestor: Ingestor, options: F
 const FILES_PER_GROUP = 64;
 const SYNC_READ_MAX_BYTES = 256 * 1024;
 
+/**
+ * What a job's error list says about a failure: an AppError's own message; for a file-system
+ * error only its code (its message holds an absolute path); else the message with the corpora
+ * root's absolute path left out.
+ */
+function describeError(error: unknown, rootReal: string): string {
+  if (error instanceof AppError) return error.message;
+  if (typeof error === 'object' && error !== null && 'syscall' in error && typeof (error as NodeJS.ErrnoException).code === 'string') return `could not read it (${(error as NodeJS.ErrnoException).code})`;
+  return `internal error: ${String((error as Error | undefined)?.message ?? error).replaceAll(rootReal, '<corpora root>')}`;
+}
+
 /** One file's documents; a document's id is the file's path (with `#record` for JSON/JSONL records). */
-async function loadFile(rootReal: string, file: string, name: string, options: FolderIngestOptions): Promise<IngestInput[]> {
+async function loadFile(folder: string, file: string, name: string, options: FolderIngestOptions): Promise<IngestInput[]> {
   const real = realpathSync(file);
-  if (!within(rootReal, real)) throw new InvalidInputError('it is a symbolic link that leads outside the corpora root');
+  if (!within(folder, real)) throw new InvalidInputError('it is reached through a symbolic link that leads outside the ingest folder; only files inside the folder are ingested');
   const size = statSync(real).size;
   if (size > options.maxFileBytes) throw new InvalidInputError(`it has ${size} bytes; at most ${options.maxFileBytes} are accepted (MAX_FILE_BYTES)`);
   // A small file is read synchronously: an asynchronous read is four thread-pool round trips

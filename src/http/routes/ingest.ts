@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEFAULT_GLOB, ingestFolder, resolveUnderRoot } from '../../ingestion/folder-ingest.js';
+import { checkGlob, DEFAULT_GLOB, ingestFolder, resolveUnderRoot } from '../../ingestion/folder-ingest.js';
 import { errors, JobSchema, WorkspaceParams } from '../schemas.js';
 import { openSse } from '../sse.js';
 
@@ -26,6 +26,7 @@ export async function ingestRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       resolveUnderRoot(config.CORPORA_DIR, request.body.path); // refuse bad paths now, with a 400
+      checkGlob(request.body.glob); // and globs that reach outside the folder
       const ws = await workspaces.get(request.params.ws, { create: true });
       const options = {
         root: config.CORPORA_DIR,
