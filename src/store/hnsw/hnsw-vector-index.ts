@@ -14,6 +14,15 @@ const INITIAL_CAPACITY = 1024;
 /** Points added between yields to the event loop (about 10–20 ms of work). */
 const ADD_SLICE = 64;
 
+function isLive(index: hnswlib.HierarchicalNSW, id: number): boolean {
+  try {
+    index.getPoint(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An hnswlib inner-product index whose labels are chunk ids. It grows by doubling, marks
  * deletes, and is persisted to one file (written aside, then renamed). It is derived data:
@@ -45,9 +54,10 @@ export class HnswVectorIndex implements VectorIndex {
         loaded.setEf(params.efSearch);
         vi.index = loaded;
         vi.currentEf = -1;
-        // Labels still in the file; the workspace removes those its store no longer has.
-        // The id list includes labels marked deleted; reconciliation with the store removes them.
-        vi.live = new Set(loaded.getIdsList());
+        // Live labels only: the file's id list also holds labels marked deleted, which hnswlib
+        // refuses to give a point for. The workspace then removes those its store no longer has.
+        vi.live = new Set(loaded.getIdsList().filter((id) => isLive(loaded, id)));
+        vi.deletedCount = loaded.getCurrentCount() - vi.live.size;
       } catch {
         // An unreadable index is rebuilt from the store by reconciliation.
         vi.index = HnswVectorIndex.empty(dim, params, INITIAL_CAPACITY);
@@ -114,7 +124,7 @@ export class HnswVectorIndex implements VectorIndex {
       try {
         this.index.markDelete(id);
       } catch {
-        // Already marked in the file this index was read from (its id list includes deleted labels).
+        // Already marked deleted (an index read from a file written before the delete was recorded).
       }
       this.deletedCount++;
       this.dirty = true;
