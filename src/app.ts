@@ -85,7 +85,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseStrictJson);
   await registerOpenApi(app);
-  await app.register(multipart, { limits: { fileSize: config.MAX_FILE_BYTES, files: 1, fields: 10 } });
+  // Each upload route reads its file through http/upload.ts, which sets its own byte limit.
+  await app.register(multipart, { limits: { fileSize: config.MAX_FILE_BYTES + 1, files: 1, fields: 10 } });
 
   const services = await createServices(config, app.log, overrides);
   app.decorate('services', services);
