@@ -20,6 +20,7 @@ import type { Logger } from './core/logger.js';
 import type { Embedder } from './embedding/embedder.js';
 import { HfOnnxEmbedder } from './embedding/hf-onnx/hf-onnx-embedder.js';
 import { UseLiteEmbedder } from './embedding/use-lite/use-lite-embedder.js';
+import { capConnectionsPerClient, serverTimeouts } from './http/connections.js';
 import { errorHandler } from './http/error-handler.js';
 import { registerAuth } from './http/plugins/auth.js';
 import { parseStrictJson } from './http/strict-json.js';
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     logger: { level: config.LOG_LEVEL },
     bodyLimit: config.MAX_BODY_BYTES,
+    ...serverTimeouts(config),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -87,10 +89,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseStrictJson);
   await registerOpenApi(app);
-  await app.register(multipart, { limits: { fileSize: config.MAX_FILE_BYTES, files: 1, fields: 10 } });
+  // Each upload route reads its file through http/upload.ts, which sets its own byte limit.
+  await app.register(multipart, { limits: { fileSize: config.MAX_FILE_BYTES + 1, files: 1, fields: 10 } });
 
   const services = await createServices(config, app.log, overrides);
   app.decorate('services', services);
+  capConnectionsPerClient(app.server, config.MAX_CONNECTIONS_PER_CLIENT, (address) => {
+    services.metrics.connectionsRefused.inc();
+    app.log.debug({ address }, `connection refused: the address already holds ${config.MAX_CONNECTIONS_PER_CLIENT} (MAX_CONNECTIONS_PER_CLIENT)`);
+  });
   app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -99,7 +106,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await registerAuth(app, { enabled: services.authEnabled });
   await registerRoutes(app);
   // Once closing, responses ask clients to drop keep-alive connections: a request in flight at
-  // shutdown would otherwise hold its connection open until the keep-alive timeout (72 s).
+  // shutdown would otherwise hold its connection open until the keep-alive timeout (KEEP_ALIVE_TIMEOUT_MS).
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -78,6 +78,16 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(1, 1_000_000).default(60),
   MAX_JOBS_PER_WORKSPACE: int(1, 1000).default(2),
 
+  // HTTP server timeouts and connections (see README "Limits and timeouts").
+  // Headers must arrive within HEADERS_TIMEOUT_MS of a request's first byte, the whole request
+  // (headers and body) within REQUEST_TIMEOUT_MS (0 = no limit), else 408 and the socket closes.
+  HEADERS_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  REQUEST_TIMEOUT_MS: int(0, 3_600_000).default(120_000),
+  // An idle keep-alive connection is closed after this long (above the 60 s of common load balancers).
+  KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
+  // Open connections one client address may hold; more are closed at once (0 = no cap).
+  MAX_CONNECTIONS_PER_CLIENT: int(0, 1_000_000).default(256),
+
   // Vision endpoints (/v1/vision/*, GET /v1/models)
   MAX_IMAGE_BYTES: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1024, 1_000_000_000).default(25_000_000),
@@ -130,6 +140,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('GENERATOR=openai needs LLM_BASE_URL (e.g. http://localhost:8000/v1) and LLM_MODEL');
   }
   if (config.STORE === 'postgres' && !config.DATABASE_URL) throw new ConfigError('STORE=postgres needs DATABASE_URL (e.g. postgres://rag:rag@localhost:5432/rag), a database with the pgvector extension available');
+  if (config.REQUEST_TIMEOUT_MS > 0 && config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${config.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${config.REQUEST_TIMEOUT_MS}): the headers are part of the request; raise REQUEST_TIMEOUT_MS or set it to 0 for no limit`);
+  }
   if (config.CHUNK_OVERLAP_TOKENS >= config.CHUNK_TOKENS) throw new ConfigError('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
   return Object.freeze(config);
 }

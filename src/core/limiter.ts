@@ -1,3 +1,4 @@
+import { onAbort } from './abort.js';
 import { AbortedError } from './errors.js';
 
 export type Priority = 'interactive' | 'batch';
@@ -58,16 +59,18 @@ export class Limiter {
     if (priority === 'interactive') this.lastInteractive = this.now();
     return new Promise<void>((resolve, reject) => {
       const queue = this.queues[priority];
-      const onAbort = () => {
-        const i = queue.indexOf(waiter);
-        if (i >= 0) queue.splice(i, 1);
-        reject(new AbortedError());
-      };
+      // One listener per signal however many tasks wait on it (see core/abort.ts), gone once this wait ends.
+      const stopWatching = signal
+        ? onAbort(signal, () => {
+            const i = queue.indexOf(waiter);
+            if (i >= 0) queue.splice(i, 1);
+            reject(new AbortedError());
+          })
+        : undefined;
       const waiter = () => {
-        signal?.removeEventListener('abort', onAbort);
+        stopWatching?.();
         resolve();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(waiter);
       this.pump();
     });

@@ -13,6 +13,7 @@ export class Metrics {
   });
   readonly ingestDocuments = new Counter({ name: 'ingest_documents_total', help: 'Documents ingested, by outcome', labelNames: ['workspace', 'status'], registers: [this.registry] });
   readonly ingestChunks = new Counter({ name: 'ingest_chunks_total', help: 'Chunks written', labelNames: ['workspace'], registers: [this.registry] });
+  readonly connectionsRefused = new Counter({ name: 'http_connections_refused_total', help: 'Connections closed on opening: the client address already held MAX_CONNECTIONS_PER_CLIENT', registers: [this.registry] });
   readonly queryDuration = new Histogram({
     name: 'query_duration_seconds',
     help: 'Query latency by mode and phase',

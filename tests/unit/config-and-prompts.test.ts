@@ -20,6 +20,19 @@ describe('configuration', () => {
   });
 });
 
+describe('HTTP server limits', () => {
+  it('has generous defaults that a loopback benchmark or several local instances stay under', () => {
+    expect(loadConfig({})).toMatchObject({ HEADERS_TIMEOUT_MS: 30_000, REQUEST_TIMEOUT_MS: 120_000, KEEP_ALIVE_TIMEOUT_MS: 72_000, MAX_CONNECTIONS_PER_CLIENT: 256 });
+  });
+
+  it('takes 0 as "no limit" for the request timeout and the connection cap, and refuses what Node would not run', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '0', MAX_CONNECTIONS_PER_CLIENT: '0' })).toMatchObject({ REQUEST_TIMEOUT_MS: 0, MAX_CONNECTIONS_PER_CLIENT: 0 });
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '2000' })).toThrow(/HEADERS_TIMEOUT_MS \(5000\) must not exceed REQUEST_TIMEOUT_MS \(2000\)/);
+    expect(loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '0' }).HEADERS_TIMEOUT_MS).toBe(5000);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '0', KEEP_ALIVE_TIMEOUT_MS: '-1', MAX_CONNECTIONS_PER_CLIENT: 'many' })).toThrow(/HEADERS_TIMEOUT_MS: .*; KEEP_ALIVE_TIMEOUT_MS: .*; MAX_CONNECTIONS_PER_CLIENT: /);
+  });
+});
+
 describe('prompts', () => {
   it('loads the shipped prompts and fills placeholders once, verbatim', () => {
     const prompts = Prompts.load('prompts');

@@ -9,6 +9,8 @@ import type { Transcript } from '../../audio/whisper/transcriber.js';
 import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
 import type { IngestInput } from '../../ingestion/ingestor.js';
 import { errors, IngestResultSchema, JobSchema } from '../schemas.js';
+import { readUploadedFile, uploadLimit } from '../upload.js';
+import type { UploadLimit } from '../upload.js';
 import { clientGone } from '../sse.js';
 
 const Segment = z.object({ start: z.number().describe('seconds'), end: z.number().describe('seconds'), probability: z.number() });
@@ -41,29 +43,27 @@ const TranscriptSchema = z.object({
   document: IngestResultSchema.extend({ workspace: z.string() }).optional(),
 });
 
-/** The uploaded file (field `file`) and the other form fields as strings. */
-export async function readUpload(request: FastifyRequest): Promise<{ bytes: Uint8Array; name: string; fields: Record<string, string> }> {
-  if (!request.isMultipart()) throw new InvalidInputError(`send multipart/form-data with the audio in field "file" (${ACCEPTED_AUDIO})`);
-  const file = await request.file();
-  if (!file || file.fieldname !== 'file') throw new InvalidInputError(`multipart upload without a file: send the audio in field "file" (${ACCEPTED_AUDIO})`);
-  const bytes = await file.toBuffer();
-  const fields: Record<string, string> = {};
-  for (const [name, f] of Object.entries(file.fields)) {
-    if (f && !Array.isArray(f) && f.type === 'field' && typeof f.value === 'string') fields[name] = f.value;
-  }
-  return { bytes, name: `"${file.filename}"`, fields };
+const ACCEPTS = `send multipart/form-data with the audio in field "file" (${ACCEPTED_AUDIO})`;
+
+/** The uploaded file (field `file`) and the other form fields. */
+async function readUpload(request: FastifyRequest, limit: UploadLimit): Promise<{ bytes: Uint8Array; name: string; fields: ReadonlyMap<string, string> }> {
+  if (!request.isMultipart()) throw new InvalidInputError(ACCEPTS);
+  const file = await readUploadedFile(request, { ...limit, accepts: ACCEPTS });
+  return { bytes: file.bytes, name: `"${file.filename}"`, fields: file.fields };
 }
 
 /** Parses form fields with a zod schema; a bad value is a 400 naming the field. */
-export function parseFields<T extends z.ZodType>(schema: T, fields: Record<string, string>): z.infer<T> {
-  const parsed = schema.safeParse(fields);
+function parseFields<T extends z.ZodType>(schema: T, fields: ReadonlyMap<string, string>): z.infer<T> {
+  // Field names are the client's: a prototype-less object, so that no name means anything but itself.
+  const parsed = schema.safeParse(Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(fields)));
   if (!parsed.success) throw new InvalidInputError(parsed.error.issues.map((i) => `field ${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
 export async function audioRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { audio, workspaces, ingestor, jobs } = app.services;
+  const { audio, workspaces, ingestor, jobs, config } = app.services;
+  const limit = uploadLimit(config, 'MAX_AUDIO_BYTES');
 
   r.post(
     '/v1/audio/vad',
@@ -76,7 +76,7 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const upload = await readUpload(request);
+      const upload = await readUpload(request, limit);
       const options = parseFields(VadFields, upload.fields);
       const decoded = await audio.decode(upload.bytes, upload.name);
       const segments = await audio.speechSegments(decoded, options, { signal: clientGone(reply), priority: 'interactive' });
@@ -95,7 +95,7 @@ export async function audioRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const upload = await readUpload(request);
+      const upload = await readUpload(request, limit);
       const fields = parseFields(TranscribeFields, upload.fields);
       if (fields.async && !fields.workspace) throw new InvalidInputError('async=true needs field workspace: the transcript of a background job is stored as a document there');
       // The workspace comes from a multipart field, which the auth hooks do not read: check the key's write access here.

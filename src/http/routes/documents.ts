@@ -7,6 +7,7 @@ import type { IngestInput } from '../../ingestion/ingestor.js';
 import { ACCEPTED_EXTENSIONS, loaderFor } from '../../ingestion/loaders/index.js';
 import { ChunkSchema, DocumentRecordSchema, errors, IngestResultSchema, WorkspaceParams } from '../schemas.js';
 import { clientGone } from '../sse.js';
+import { readUploadedFile, uploadLimit } from '../upload.js';
 
 const JsonDocument = z.object({
   id: z.string().min(1).max(MAX_DOCUMENT_ID_LENGTH).optional(),
@@ -25,16 +26,10 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
   /** JSON `{id?, title?, text, metadata?}`, or a multipart upload with the file in field `file`. */
   async function readInputs(request: FastifyRequest): Promise<IngestInput[]> {
     if (request.isMultipart()) {
-      const file = await request.file();
-      if (!file) throw new InvalidInputError(`multipart upload without a file: send the document in field "file" (accepted: ${ACCEPTED_EXTENSIONS.join(', ')})`);
-      const field = (name: string) => {
-        const f = file.fields[name];
-        const value = f && !Array.isArray(f) && f.type === 'field' ? f.value : undefined;
-        return typeof value === 'string' && value.length > 0 ? value : undefined;
-      };
+      const file = await readUploadedFile(request, { ...uploadLimit(config, 'MAX_FILE_BYTES'), accepts: `send the document in field "file" (accepted: ${ACCEPTED_EXTENSIONS.join(', ')}), with optional fields id, title, textField` });
+      const field = (name: string) => file.fields.get(name) || undefined;
       const loader = loaderFor(file.filename);
-      const bytes = await file.toBuffer();
-      const docs = await loader(bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
+      const docs = await loader(file.bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
       if (docs.length > config.MAX_UPLOAD_DOCUMENTS) {
         throw new PayloadTooLargeError(`${file.filename} holds ${docs.length} records; one upload may hold at most ${config.MAX_UPLOAD_DOCUMENTS} (MAX_UPLOAD_DOCUMENTS), because it is written in one transaction within the request. Put larger files under CORPORA_DIR and ingest them as a job (POST /v1/workspaces/:ws/ingest)`);
       }

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../../core/errors.js';
 import { errors } from '../schemas.js';
+import { readUploadedFile, uploadLimit } from '../upload.js';
+import type { UploadLimit } from '../upload.js';
 
 const ACCEPTS = 'send the image as multipart/form-data in field "file", or as JSON {"image": "<base64>"} (PNG, JPEG or WebP)';
 const ImageBody = z.object({ image: z.string().min(1) });
@@ -52,12 +54,8 @@ const ModelInfoSchema = z.object({
 });
 
 /** The uploaded image's bytes: multipart field `file`, or base64 (plain or a data: URL) in JSON `image`. */
-async function readImage(request: FastifyRequest): Promise<Buffer> {
-  if (request.isMultipart()) {
-    const file = await request.file();
-    if (!file || file.fieldname !== 'file') throw new InvalidInputError(`multipart upload without field "file": ${ACCEPTS}`);
-    return file.toBuffer();
-  }
+async function readImage(request: FastifyRequest, limit: UploadLimit): Promise<Buffer> {
+  if (request.isMultipart()) return (await readUploadedFile(request, { ...limit, accepts: ACCEPTS })).bytes;
   const parsed = ImageBody.safeParse(request.body);
   if (!parsed.success) throw new InvalidInputError(`body.image is missing or not a string: ${ACCEPTS}`);
   const b64 = parsed.data.image.replace(/^data:image\/[a-z+.-]+;base64,/i, '').replace(/\s+/g, '');
@@ -72,7 +70,8 @@ function sendPng(reply: unknown, png: Buffer): FastifyReply {
 
 export async function visionRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { vision } = app.services;
+  const { vision, config } = app.services;
+  const limit = uploadLimit(config, 'MAX_IMAGE_BYTES');
 
   r.post(
     '/v1/vision/ocr',
@@ -86,7 +85,7 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const out = await vision.ocr(await readImage(request));
+      const out = await vision.ocr(await readImage(request, limit));
       if (request.query.render === 'png') return sendPng(reply, await vision.renderOcr(out));
       return out.result;
     },
@@ -110,7 +109,7 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { render, ...options } = request.query;
-      const out = await vision.detect(await readImage(request), options);
+      const out = await vision.detect(await readImage(request, limit), options);
       if (render === 'png') return sendPng(reply, await vision.renderDetections(out));
       return out.result;
     },
@@ -128,7 +127,7 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const out = await vision.segment(await readImage(request), request.query.threshold);
+      const out = await vision.segment(await readImage(request, limit), request.query.threshold);
       if (request.query.render === 'png') return sendPng(reply, await vision.renderSegmentation(out));
       return { ...out.result, mask: out.result.mask.toString('base64') };
     },
@@ -146,7 +145,7 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const out = await vision.upscale(await readImage(request), request.query.scale);
+      const out = await vision.upscale(await readImage(request, limit), request.query.scale);
       const png = await vision.encodeUpscaled(out);
       if (request.query.render === 'png') return sendPng(reply, png);
       return { model: out.model, scale: out.scale, width: out.width, height: out.height, tiles: out.tiles, image: png.toString('base64') };
@@ -166,7 +165,7 @@ export async function visionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { render, ...options } = request.query;
-      const out = await vision.classify(await readImage(request), options);
+      const out = await vision.classify(await readImage(request, limit), options);
       if (render === 'png') return sendPng(reply, await vision.renderClassification(out));
       return out.result;
     },
