@@ -4,6 +4,9 @@ import type { CpuRunner } from '../cpu/cpu-runner.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { Workspace } from '../store/workspace.js';
 import { chunkText } from './chunker.js';
+import { loadImage } from './loaders/image.js';
+import { loaderFor } from './loaders/index.js';
+import type { LoadedDocument, LoadOptions } from './loaders/types.js';
 import type { ChunkingOptions, Section, TextChunk } from './chunker.js';
 import type { NewDocument } from '../store/types.js';
 
@@ -56,6 +59,13 @@ export class Ingestor {
     private readonly chunking: ChunkingOptions,
     private readonly cpu: CpuRunner,
   ) {}
+
+  /** A file's documents, parsed on a CPU worker; an image's text comes from OCR on the model runtime instead. */
+  async load(bytes: Buffer, fileName: string, options: LoadOptions, signal?: AbortSignal): Promise<LoadedDocument[]> {
+    const loader = loaderFor(fileName);
+    if (loader === loadImage) return loader(bytes, fileName, options);
+    return this.cpu.run('load-file', { bytes, fileName, textField: options.textField, maxPdfPages: options.maxPdfPages }, signal);
+  }
 
   async ingest(ws: Workspace, input: IngestInput, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
     return (await this.ingestAll(ws, [input], options))[0]!;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../../core/errors.js';
 import { MAX_DOCUMENT_ID_LENGTH } from '../../ingestion/ingestor.js';
 import type { IngestInput } from '../../ingestion/ingestor.js';
-import { ACCEPTED_EXTENSIONS, loaderFor } from '../../ingestion/loaders/index.js';
+import { ACCEPTED_EXTENSIONS } from '../../ingestion/loaders/index.js';
 import { ChunkSchema, DocumentRecordSchema, errors, IngestResultSchema, WorkspaceParams } from '../schemas.js';
 import { clientGone } from '../sse.js';
 import { readUploadedFile, uploadLimit } from '../upload.js';
@@ -28,8 +28,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     if (request.isMultipart()) {
       const file = await readUploadedFile(request, { ...uploadLimit(config, 'MAX_FILE_BYTES'), accepts: `send the document in field "file" (accepted: ${ACCEPTED_EXTENSIONS.join(', ')}), with optional fields id, title, textField` });
       const field = (name: string) => file.fields.get(name) || undefined;
-      const loader = loaderFor(file.filename);
-      const docs = await loader(file.bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
+      const docs = await ingestor.load(file.bytes, file.filename, { textField: field('textField') ?? config.JSON_TEXT_FIELD, maxPdfPages: config.MAX_PDF_PAGES, imageText: vision.imageText });
       if (docs.length > config.MAX_UPLOAD_DOCUMENTS) {
         throw new PayloadTooLargeError(`${file.filename} holds ${docs.length} records; one upload may hold at most ${config.MAX_UPLOAD_DOCUMENTS} (MAX_UPLOAD_DOCUMENTS), because it is written in one transaction within the request. Put larger files under CORPORA_DIR and ingest them as a job (POST /v1/workspaces/:ws/ingest)`);
       }
