@@ -88,9 +88,11 @@ const tasks = {
   },
   /** A first build (every chunk extracted) of this round's copy of the graph corpus. */
   async graphBuild(): Promise<void> {
-    const job = await post(`/v1/workspaces/graph-${round}/graph`, {});
+    const { jobId } = await post(`/v1/workspaces/graph-${round}/graph`, {});
     for (;;) {
-      const state = (await (await fetch(`${url}/v1/jobs/${job.id}`)).json()) as { state: string; error?: string };
+      const res = await fetch(`${url}/v1/jobs/${jobId}`);
+      const state = (await res.json()) as { state: string; error?: string };
+      if (res.status !== 200) throw new Error(`job ${jobId}: ${res.status} ${JSON.stringify(state)}`);
       if (state.state === 'succeeded') return;
       if (state.state === 'failed' || state.state === 'cancelled') throw new Error(`graph build ${state.state}: ${state.error}`);
       await new Promise((r) => setTimeout(r, 200));
