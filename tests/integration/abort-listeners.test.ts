@@ -13,7 +13,7 @@ import { UseLiteEmbedder } from '../../src/embedding/use-lite/use-lite-embedder.
 import type { OnnxRuntime } from '../../src/runtime/onnx-runtime.js';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { listenOnLoopback } from '../support/raw-http.js';
+import { listenOnLoopback } from '../../scripts/lib/raw-http.js';
 import { sharedModelCache, testRuntime } from '../support/runtime.js';
 
 const warnings: string[] = [];

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { listenOnLoopback } from '../support/raw-http.js';
+import { listenOnLoopback } from '../../scripts/lib/raw-http.js';
 
 interface Route {
   method: string;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, waitForJob } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { useFakeOpenAiServer } from '../support/fake-openai-server.js';
-import { closedWithin, listenOnLoopback, openSocket, parseResponse } from '../support/raw-http.js';
+import { closedWithin, listenOnLoopback, openSocket, parseResponse } from '../../scripts/lib/raw-http.js';
 
 const HEADERS_MS = 1000;
 const REQUEST_MS = 1500;

@@ -12,8 +12,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { exchange, listenOnLoopback, uploadFromAnotherProcess } from '../support/raw-http.js';
-import type { UploadJob } from '../support/raw-http.js';
+import { exchange, listenOnLoopback, uploadFromAnotherProcess } from '../../scripts/lib/raw-http.js';
+import type { UploadJob } from '../../scripts/lib/raw-http.js';
 import { tempDir } from '../support/runtime.js';
 
 const FILE_LIMIT = 64 * 1024;
