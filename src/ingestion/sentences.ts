@@ -137,7 +137,7 @@ function isParagraphEnd(s: string, i: number): boolean {
  * space (`forced`), else where it is full, never inside a surrogate pair (`forced`). One pass
  * over the text, remembering the latest place of each kind, so the work is linear whatever the text.
  */
-export function* segmentWindows(s: string, start: number, end: number, size: number): Generator<[from: number, to: number, forced: boolean]> {
+function* segmentWindows(s: string, start: number, end: number, size: number): Generator<[from: number, to: number, forced: boolean]> {
   let from = start;
   let sentence = -1; // the latest place where the rules always break
   let space = -1;
