@@ -1,10 +1,13 @@
 /**
  * Sentence-aware chunking measured in the embedder's own tokens. Sentences are packed into
  * windows of at most `maxTokens`; consecutive windows share trailing sentences worth about
- * `overlapTokens`; a sentence longer than a window is split between words. Every chunk
+ * `overlapTokens`; a sentence longer than a window is split between words (a word of more than
+ * MAX_WORD_CHARS characters between characters). Every chunk
  * keeps its character offsets in the document (and its PDF page), so a citation can point
  * at an exact span.
  */
+import { sentenceSpans } from './sentences.js';
+import type { Span } from './sentences.js';
 
 export interface ChunkingOptions {
   maxTokens: number;
@@ -26,40 +29,8 @@ export interface Section {
   page: number | null;
 }
 
-export interface Span {
-  start: number;
-  end: number;
-}
-
-// Abbreviations after which a full stop does not end a sentence.
-const ABBREVIATION = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Rev|Gen|Col|Capt|Lt|Sgt|Mt|No|Vol|vs|etc|e\.g|i\.e|U\.S|a\.m|p\.m|[A-Z])\.\s*$/;
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
-
-/** Sentence spans of `text[start, end)`, trimmed of surrounding whitespace. */
-export function sentenceSpans(text: string, start = 0, end = text.length): Span[] {
-  const spans: Span[] = [];
-  let pending: Span | undefined;
-  // A single line break is hard wrapping, not a sentence end (a blank line still is); same length, so offsets hold.
-  const unwrapped = text.slice(start, end).replace(/(?<!\n)\n(?!\n)/g, ' ');
-  for (const seg of segmenter.segment(unwrapped)) {
-    const s = start + seg.index;
-    const e = s + seg.segment.length;
-    if (pending && ABBREVIATION.test(text.slice(pending.start, pending.end))) pending.end = e;
-    else {
-      if (pending) spans.push(pending);
-      pending = { start: s, end: e };
-    }
-  }
-  if (pending) spans.push(pending);
-  return spans.map((sp) => trimSpan(text, sp)).filter((sp) => sp.end > sp.start);
-}
-
-function trimSpan(text: string, { start, end }: Span): Span {
-  while (start < end && /\s/.test(text[start]!)) start++;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
-  return { start, end };
-}
+export { sentenceSpans } from './sentences.js';
+export type { Span } from './sentences.js';
 
 interface Unit extends Span {
   tokens: number;
@@ -83,15 +54,23 @@ function packWindow(text: string, units: readonly Unit[], i: number, maxTokens: 
   return { end: j, tokens };
 }
 
+/** Longest "word" kept whole when a sentence is split; longer runs without a space (base64, minified code) are cut. */
+export const MAX_WORD_CHARS = 2048;
+
 /**
  * Splits an over-long sentence between words into pieces of at most `maxTokens`: each word is
  * counted once and each piece once more, so the work stays linear in the sentence's length.
  */
 function splitLongSpan(text: string, span: Span, maxTokens: number, count: (s: string) => number): Unit[] {
-  const words = [...text.slice(span.start, span.end).matchAll(/\S+/g)].map((m) => {
-    const start = span.start + m.index;
-    return { start, end: start + m[0].length, tokens: count(m[0]) };
-  });
+  const words: Unit[] = [];
+  for (const m of text.slice(span.start, span.end).matchAll(/\S+/g)) {
+    const wordEnd = span.start + m.index + m[0].length;
+    for (let start = span.start + m.index; start < wordEnd; ) {
+      const end = pieceEnd(text, start, wordEnd);
+      words.push({ start, end, tokens: count(text.slice(start, end)) });
+      start = end;
+    }
+  }
   const pieces: Unit[] = [];
   for (let i = 0; i < words.length; ) {
     const { end, tokens } = packWindow(text, words, i, maxTokens, count);
@@ -99,6 +78,15 @@ function splitLongSpan(text: string, span: Span, maxTokens: number, count: (s: s
     i = end;
   }
   return pieces;
+}
+
+/** End of the piece of a word that starts at `start`: at most MAX_WORD_CHARS on, never inside a surrogate pair. */
+function pieceEnd(text: string, start: number, wordEnd: number): number {
+  const end = start + MAX_WORD_CHARS;
+  if (end >= wordEnd) return wordEnd;
+  const low = text.charCodeAt(end);
+  const high = text.charCodeAt(end - 1);
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? end - 1 : end;
 }
 
 export function chunkText(text: string, sections: Section[], options: ChunkingOptions, countTokens: (s: string) => number): TextChunk[] {

@@ -1,5 +1,7 @@
 import { AppError, InvalidInputError } from '../core/errors.js';
 import { contentId, sha256Hex } from '../core/ids.js';
+import { checkedMetadata } from '../core/metadata.js';
+import { loneSurrogateAt, wellFormed } from '../core/unicode.js';
 import type { CpuRunner } from '../cpu/cpu-runner.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { Workspace } from '../store/workspace.js';
@@ -142,15 +144,25 @@ export class Ingestor {
     });
   }
 
-  /** Validates one input, and chunks it unless the same content is already stored. */
+  /**
+   * Validates one input, and chunks it unless the same content is already stored. This is the one
+   * door every document comes through (JSON body, upload, folder job, transcript), so text, title,
+   * source and metadata are made well-formed here, before any offset is computed: a lone surrogate
+   * becomes U+FFFD (same length, so sections and chunk offsets slice the stored text). An id is
+   * not changed: one with a lone surrogate is refused, since it could be neither stored as sent
+   * nor asked for again in a URL (percent-encoding is UTF-8), and replacing it would make
+   * different ids one.
+   */
   private async prepare(ws: Workspace, input: IngestInput, signal?: AbortSignal): Promise<Prepared | IngestResult> {
-    const text = input.text;
+    const text = wellFormed(input.text);
     if (text.trim().length === 0) throw new InvalidInputError('the document has no text: send non-empty "text" (or a file that contains text)');
     const id = input.id ?? contentId(text);
     if (id.length === 0 || id.length > MAX_DOCUMENT_ID_LENGTH) throw new InvalidInputError(`document id must be 1–${MAX_DOCUMENT_ID_LENGTH} characters`);
-    const title = input.title ?? null;
-    const metadata = input.metadata ?? {};
-    const contentHash = sha256Hex(title ?? '', text, JSON.stringify(metadata));
+    const lone = loneSurrogateAt(id);
+    if (lone >= 0) throw new InvalidInputError(`document id must be well-formed Unicode: it holds a lone surrogate (U+${id.charCodeAt(lone).toString(16).toUpperCase()}) at index ${lone}`);
+    const title = input.title == null ? null : wellFormed(input.title);
+    const { metadata, json } = checkedMetadata(input.metadata ?? {});
+    const contentHash = sha256Hex(title ?? '', text, json);
     if (await ws.docs.hasContent(id, contentHash)) {
       const stored = await ws.docs.getDocument(id);
       if (stored) return { id, status: 'unchanged', chunks: stored.chunkCount, truncatedChunks: 0 };
@@ -158,6 +170,6 @@ export class Ingestor {
     const sections = input.sections ?? [{ start: 0, end: text.length, page: null }];
     const pieces = await this.chunk(text, sections, signal);
     if (pieces.length === 0) throw new InvalidInputError('the document has no text that can be indexed');
-    return { doc: { id, title, source: input.source ?? null, mime: input.mime, contentHash, metadata, text }, pieces };
+    return { doc: { id, title, source: input.source == null ? null : wellFormed(input.source), mime: input.mime, contentHash, metadata, text }, pieces };
   }
 }
