@@ -27,6 +27,9 @@ class PoolWorker {
     this.thread = new Worker(new URL('./task-worker.mjs', import.meta.url), { workerData: { tasks: tasks.href } });
     this.thread.unref();
     this.thread.on('message', (reply: Reply) => onReply(this, reply));
+    // An answer that cannot be deserialised here (nested deeper than the stack allows) never
+    // arrives as a message: the task it answered fails instead of waiting for ever.
+    this.thread.on('messageerror', (error) => this.current && onReply(this, { id: this.current.id, ok: false, error: { name: 'Error', message: `the worker's answer to "${this.current.job.task}" could not be read: ${error.message}` } }));
     this.thread.on('error', (error) => onExit(this, error));
     this.thread.on('exit', (code) => onExit(this, new Error(`the CPU worker exited (code ${code})`)));
   }

@@ -2,6 +2,8 @@
  * The CPU-heavy steps of ingestion and graph builds, as named tasks with plain-data payloads:
  * the same functions run in a worker thread (core/task-worker.mjs) or, with CPU_WORKERS=0, inline.
  */
+import { InvalidInputError } from '../core/errors.js';
+import { checkedMetadata } from '../core/metadata.js';
 import { chunkText } from '../ingestion/chunker.js';
 import type { ChunkingOptions, Section } from '../ingestion/chunker.js';
 import { loaderFor } from '../ingestion/loaders/index.js';
@@ -51,8 +53,21 @@ type Handlers = { [K in CpuTaskName]: (payload: CpuTasks[K]['payload']) => Promi
 const HANDLERS: Handlers = {
   'extract-entities': async ({ texts }) => texts.map(extractOffline),
   'graph-structure': async ({ rows, options }) => graphStructure(rows, options),
-  'load-file': async ({ bytes, fileName, textField, maxPdfPages }) =>
-    loaderFor(fileName)(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), fileName, { textField, maxPdfPages }),
+  'load-file': async ({ bytes, fileName, textField, maxPdfPages }) => {
+    const docs = await loaderFor(fileName)(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), fileName, { textField, maxPdfPages });
+    // Metadata is bounded here too: a record nested thousands of levels deep could not even be
+    // read back on the other side of the thread boundary (structured clone recurses). Such a
+    // record crosses without it, marked refused, and the others of its file go on.
+    return docs.map((doc) => {
+      if (!doc.metadata) return doc;
+      try {
+        return { ...doc, metadata: checkedMetadata(doc.metadata).metadata };
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        return { ...doc, metadata: undefined, refused: error.message };
+      }
+    });
+  },
   'chunk-text': async ({ text, sections, chunking, counter }) => {
     const chunks = chunkText(text, sections, chunking, await counterFor(counter));
     const offsets: ChunkOffsets = { start: new Int32Array(chunks.length), end: new Int32Array(chunks.length), page: new Int32Array(chunks.length), tokens: new Int32Array(chunks.length) };

@@ -20,6 +20,8 @@ export interface IngestInput {
   source?: string | null;
   mime: string;
   sections?: Section[];
+  /** Why a record read from a file cannot be ingested (see LoadedDocument.refused). */
+  refused?: string;
 }
 
 export interface IngestResult {
@@ -154,6 +156,7 @@ export class Ingestor {
    * different ids one.
    */
   private async prepare(ws: Workspace, input: IngestInput, signal?: AbortSignal): Promise<Prepared | IngestResult> {
+    if (input.refused) throw new InvalidInputError(input.refused);
     const text = wellFormed(input.text);
     if (text.trim().length === 0) throw new InvalidInputError('the document has no text: send non-empty "text" (or a file that contains text)');
     const id = input.id ?? contentId(text);

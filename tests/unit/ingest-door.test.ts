@@ -1,4 +1,5 @@
 /** What every document passes at the door (Ingestor.prepare): bounded metadata, well-formed text. */
+import { InlineCpuRunner } from '../../src/cpu/cpu-runner.js';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.js';
 import { checkedMetadata, MAX_METADATA_BYTES, MAX_METADATA_DEPTH } from '../../src/core/metadata.js';
@@ -95,7 +96,7 @@ describe('Ingestor door', () => {
     countTokens: (s) => s.split(/\s+/).filter(Boolean).length,
     embed: async (texts) => ({ vectors: texts.map(() => Float32Array.of(1)), truncated: [] }),
   };
-  const ingestor = new Ingestor(embedder, { maxTokens: 20, overlapTokens: 0 });
+  const ingestor = new Ingestor(embedder, { maxTokens: 20, overlapTokens: 0 }, new InlineCpuRunner());
   // A workspace that holds nothing yet: all that embed() asks of it.
   const ws = { docs: { hasContent: async () => false, getDocument: async () => undefined } } as unknown as Workspace;
   const doc = (over: Partial<IngestInput>): IngestInput => ({ text: 'Some text. More text.', mime: 'text/plain', ...over });

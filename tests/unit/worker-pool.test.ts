@@ -41,6 +41,16 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('fails a task whose answer cannot be read back (too deep to deserialise), and goes on', async () => {
+    const pool = new WorkerPool(FAKE_TASKS, 1);
+    try {
+      await expect(pool.run('deep', 5000)).rejects.toThrow(/answer to "deep" could not be read/);
+      expect((await pool.run<Echo>('echo', 'after')).payload).toBe('after');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('takes an aborted task out of the queue without running it', async () => {
     const pool = new WorkerPool(FAKE_TASKS, 1);
     try {

@@ -10,6 +10,8 @@ export interface LoadedDocument {
   id?: string;
   metadata?: Record<string, unknown>;
   mime: string;
+  /** Why this record, though read, cannot be ingested (its metadata is past a limit): it is refused at the door. */
+  refused?: string;
 }
 
 export interface LoadOptions {
