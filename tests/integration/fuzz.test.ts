@@ -183,3 +183,87 @@ describe('image and audio decoders under random and mutated bytes', () => {
     }
   });
 });
+
+/** The longest gap between ticks of a 5 ms interval while `work` runs (this process serves the requests). */
+async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
+  try {
+    const result = await work();
+    return { result, stallMs: Math.max(stallMs, performance.now() - last) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe('over real sockets: mutated multipart on every upload route, and large and deep inputs under an event-loop watchdog', () => {
+  let big: TestApp;
+  let url = '';
+  let uploadRoutes: string[] = [];
+  beforeAll(async () => {
+    big = await testApp({ MAX_BODY_BYTES: String(8 * 1024 * 1024), MAX_FILE_BYTES: String(8 * 1024 * 1024) });
+    await big.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(big.app.server.address() as { port: number }).port}`;
+    const paths = (await big.app.inject('/docs/json')).json().paths as Record<string, Record<string, { description?: string }>>;
+    uploadRoutes = Object.entries(paths).flatMap(([path, ops]) => (ops.post?.description?.includes('multipart/form-data') ? [path.replace('{ws}', 'sockets')] : []));
+  });
+  afterAll(() => big.app.close());
+
+  it('answers mutated multipart bodies on every upload route below 500', async () => {
+    expect(uploadRoutes.length).toBeGreaterThanOrEqual(8); // documents, five vision routes, two audio routes
+    const boundary = 'fuzz-sockets';
+    const valid = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.txt"\r\ncontent-type: text/plain\r\n\r\nMarley was dead.\r\n--${boundary}--\r\n`);
+    const mutated = fc.record({ edits: fc.array(fc.record({ at: fc.nat(valid.length - 1), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 6 }), cut: fc.double({ min: 0.05, max: 1, noNaN: true }) });
+    for (const route of uploadRoutes) {
+      await fc.assert(
+        fc.asyncProperty(mutated, async ({ edits, cut }) => {
+          const res = await withinLimit(fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body: mutate(valid, edits, cut) }), `POST ${route}`);
+          const text = await res.text();
+          expect(res.status, `${route}: ${text}`).toBeLessThan(500);
+        }),
+        { seed: SEED, numRuns: 12 },
+      );
+    }
+  });
+
+  it('takes large and deeply nested inputs without stalling the event loop', async () => {
+    const post = (path: string, body: string | FormData, type?: string) =>
+      withinLimit(fetch(`${url}${path}`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body }).then(async (r) => ({ status: r.status, text: await r.text() })), path);
+    const depth = 200_000;
+    const html = new FormData();
+    html.append('file', new Blob([`<html><body>${'<div>'.repeat(depth)}Deep text survives.${'</div>'.repeat(depth)}</body></html>`]), 'deep.html');
+    const deepRecord = `{"text":"A record.","metadata":${'{"d":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const jsonl = new FormData();
+    jsonl.append('file', new Blob([`{"text":"A fine record."}\n${deepRecord}\n`]), 'records.jsonl');
+    const prose = readFileSync('corpora/a-christmas-carol.txt', 'utf8').slice(0, 150_000);
+    const { result, stallMs } = await longestStall(() =>
+      Promise.all([
+        post('/v1/workspaces/sockets/documents', html),
+        post('/v1/workspaces/sockets/documents', JSON.stringify({ id: 'prose', text: prose }), 'application/json'),
+        post('/v1/workspaces/sockets/documents', deepRecord, 'application/json'),
+        post('/v1/workspaces/sockets/documents', jsonl),
+        post('/v1/workspaces/sockets/query', '['.repeat(100_000) + ']'.repeat(100_000), 'application/json'),
+        post('/v1/workspaces/sockets/documents', '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000), 'application/json'),
+      ]),
+    );
+    const [deepHtml, proseDoc, deepMetadata, records, deepArray, deepObject] = result;
+    expect(deepHtml.status, deepHtml.text).toBe(201);
+    expect(proseDoc.status, proseDoc.text).toBe(201);
+    expect(deepMetadata.status, deepMetadata.text).toBe(400);
+    expect(deepMetadata.text).toMatch(/deeper than 32 levels/);
+    expect(records.status, records.text).toBe(400); // one upload is one transaction: a refused record refuses the upload
+    expect(deepArray.status).toBeGreaterThanOrEqual(400);
+    expect(deepArray.status).toBeLessThan(500);
+    expect(deepObject.status).toBeGreaterThanOrEqual(400);
+    expect(deepObject.status).toBeLessThan(500);
+    const stored = (await big.app.inject({ method: 'GET', url: '/v1/workspaces/sockets/documents/prose' })).json() as { text: string; chunks: Array<{ text: string; start: number; end: number }> };
+    expect(stored.text).toBe(prose);
+    expect(stored.chunks.every((c) => stored.text.slice(c.start, c.end) === c.text)).toBe(true);
+    expect(stallMs, 'the longest the event loop was held').toBeLessThan(300);
+  });
+});

@@ -29,6 +29,7 @@ describe('ingestFolder confinement', () => {
 
     const embedded: IngestInput[] = [];
     const ingestor = {
+      load: async (bytes: Buffer) => [{ text: bytes.toString('utf8'), title: null, mime: 'text/plain' }],
       embed: async (_ws: Workspace, inputs: IngestInput[]) => (embedded.push(...inputs), { items: [], vectors: [], truncated: new Set<number>() }),
       write: async () => embedded.map((input) => ({ id: input.id!, status: 'created' as const, chunks: 1, truncatedChunks: 0 })),
     } as unknown as Ingestor;

@@ -94,9 +94,9 @@ describe('HTML loader', () => {
     }
   });
 
-  it('parses deeply nested pages in time that grows less than 3× per doubling, keeping the text inside', async () => {
+  it('parses deeply nested pages in time that grows less than 8× for 4× the depth (linear: 4×, quadratic: 16×), keeping the text inside', async () => {
     let previous: number | undefined;
-    for (const depth of [100_000, 200_000, 400_000]) {
+    for (const depth of [100_000, 400_000]) {
       const html = `<html><body>${'<div>'.repeat(depth)}deep &amp; inside${'</div>'.repeat(depth)}<script>dropped</script><p>after</p></body></html>`;
       let best = Infinity;
       let doc: Awaited<ReturnType<typeof loadHtml>> | undefined;
@@ -108,7 +108,7 @@ describe('HTML loader', () => {
         total += ms;
       }
       expect(doc!.text).toBe('deep & inside\n\nafter');
-      if (previous !== undefined) expect(best / previous, `${depth} deep: ${best.toFixed(0)} ms after ${previous.toFixed(0)} ms`).toBeLessThan(3);
+      if (previous !== undefined) expect(best / previous, `${depth} deep: ${best.toFixed(0)} ms after ${previous.toFixed(0)} ms`).toBeLessThan(8);
       previous = best;
     }
   });
