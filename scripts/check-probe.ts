@@ -23,7 +23,7 @@ import { closedWithin, exchange, openSocket } from './lib/raw-http.js';
 import { startServer } from './lib/server-process.js';
 
 const KEY = 'probe-admin-key-0123456789abcdef';
-const LIMITS = { file: 256 * 1024, body: 512 * 1024, image: 128 * 1024, audio: 192 * 1024 };
+const LIMITS = { file: 4 * 1024 * 1024, body: 512 * 1024, image: 128 * 1024, audio: 192 * 1024 };
 const TIMEOUTS = { headers: 2000, request: 4000, keepAlive: 2000 };
 const CAP = 32;
 
@@ -35,7 +35,10 @@ writeFileSync(join(corpora, 'sub', 'inner', 'b.md'), '# Inside\n\nScrooge signed
 writeFileSync(join(corpora, 'outside', 'secret.txt'), 'OUTSIDE-SECRET: this file is not in the ingest folder.');
 writeFileSync(join(corpora, 'top.txt'), 'OUTSIDE-SECRET: the corpora root is not the ingest folder either.');
 symlinkSync(join(corpora, 'outside', 'secret.txt'), join(corpora, 'sub', 'link.txt'));
-symlinkSync(join(corpora, 'outside'), join(corpora, 'sub', 'linked-folder'));
+const beyondRoot = mkdtempSync(join(tmpdir(), 'check-probe-beyond-'));
+writeFileSync(join(beyondRoot, 'secret.txt'), 'OUTSIDE-SECRET: beyond the corpora root.');
+mkdirSync(join(beyondRoot, 'inner'));
+symlinkSync(beyondRoot, join(corpora, 'sub', 'escape'));
 
 const server = await startServer({
   DATA_DIR: mkdtempSync(join(tmpdir(), 'check-probe-data-')),
@@ -147,7 +150,8 @@ let refusedUnderLimit = 0;
 for (const delta of deltas) {
   const size = LIMITS.file + delta;
   const id = `size-${delta}`;
-  const content = 'word '.repeat(Math.ceil(size / 5)).slice(0, size);
+  // Mostly spaces: a file of the limit's size that embeds as a chunk or two.
+  const content = `Marley was dead. ${' '.repeat(size - 26)} The end.`;
   const form = new FormData();
   form.append('id', id);
   form.append('file', new Blob([content]), `${id}.txt`);
@@ -203,18 +207,18 @@ for (const d of (ingested.items ?? []) as Array<{ id: string }>) {
   if (outside) outsideIngested++;
   count(outside, `globs: ${d.id} holds text from outside the ingest folder`);
 }
-for (const path of ['/etc', '..', 'sub/../..', 'sub/linked-folder']) {
+for (const path of ['/etc', '..', 'sub/../..', 'sub/escape', 'sub/escape/inner']) {
   const res = await json('/v1/workspaces/globs/ingest', { path });
   count(res.status !== 400, `ingest path ${path}: ${res.status}`);
 }
 
 // 4. Deep and large metadata, deep HTML, lone surrogates.
 section = 'deep input and text';
-let deep: unknown = 'leaf';
-for (let i = 0; i < 5000; i++) deep = { d: deep };
-count((await json('/v1/workspaces/text/documents', { text: 'Deep metadata.', metadata: deep })).status !== 400, 'metadata 5,000 levels deep is not a 400');
+// Built as text: JSON.stringify itself overflows on 5,000 levels.
+const deepMetadata = `{"text":"Deep metadata.","metadata":${'{"d":'.repeat(5000)}"leaf"${'}'.repeat(5000)}}`;
+count((await json('/v1/workspaces/text/documents', deepMetadata)).status !== 400, 'metadata 5,000 levels deep is not a 400');
 count((await json('/v1/workspaces/text/documents', { text: 'Wide metadata.', metadata: { blob: 'x'.repeat(400_000) } })).status >= 500, 'large metadata');
-const depth = 100_000;
+const depth = 200_000;
 const html = `<html><body>${'<div>'.repeat(depth)}Deep text survives.${'</div>'.repeat(depth)}</body></html>`;
 const htmlForm = new FormData();
 htmlForm.append('file', new Blob([html]), 'deep.html');
