@@ -14,6 +14,7 @@ import { decodeImage } from '../../src/vision/image.js';
 import { LOADERS } from '../../src/ingestion/loaders/index.js';
 import { minimalPdf } from '../support/minimal-pdf.js';
 import { testApp } from '../support/app.js';
+import { longestStall } from '../support/watchdog.js';
 import type { TestApp } from '../support/app.js';
 
 const SEED = 20261124;
@@ -183,23 +184,6 @@ describe('image and audio decoders under random and mutated bytes', () => {
     }
   });
 });
-
-/** The longest gap between ticks of a 5 ms interval while `work` runs (this process serves the requests). */
-async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
-  let last = performance.now();
-  let stallMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    stallMs = Math.max(stallMs, now - last);
-    last = now;
-  }, 5);
-  try {
-    const result = await work();
-    return { result, stallMs: Math.max(stallMs, performance.now() - last) };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 describe('over real sockets: mutated multipart on every upload route, and large and deep inputs under an event-loop watchdog', () => {
   let big: TestApp;

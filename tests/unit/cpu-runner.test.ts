@@ -15,6 +15,7 @@ import { toGraph } from '../../src/graph/graph-index.js';
 import { extractOffline } from '../../src/graph/nlp-extractor.js';
 import { readVocabulary, SentencePieceTokenizer } from '../../src/embedding/use-lite/sentencepiece.js';
 import { useLitePackageDir } from '../../src/models/use-lite-model.js';
+import { longestStall } from '../support/watchdog.js';
 
 const CAROL = readFileSync(join(process.cwd(), 'corpora', 'a-christmas-carol.txt'), 'utf8');
 const PASSAGES = CAROL.slice(20_000, 60_000).split(/\n\n+/).filter((p) => p.length > 200).slice(0, 40);
@@ -63,31 +64,13 @@ describe.each(runners)('CPU runner contract: %s', (_name, cpu) => {
   });
 });
 
-/** The longest gap between ticks of a 5 ms interval while `work` runs. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 5);
-  try {
-    await work();
-    longest = Math.max(longest, performance.now() - last);
-  } finally {
-    clearInterval(timer);
-  }
-  return longest;
-}
-
 describe('event-loop watchdog', () => {
   it('keeps the event loop free while worker threads extract entities, where inline work holds it', async () => {
     const texts = PASSAGES;
     const [threads, inline] = [runners[0]![1], runners[1]![1]];
     await threads.run('extract-entities', { texts: PASSAGES.slice(0, 2) }); // the workers are started
-    const inlineStall = await longestStall(() => inline.run('extract-entities', { texts }));
-    const threadStall = await longestStall(() => threads.run('extract-entities', { texts }));
+    const { stallMs: inlineStall } = await longestStall(() => inline.run('extract-entities', { texts }));
+    const { stallMs: threadStall } = await longestStall(() => threads.run('extract-entities', { texts }));
     expect(inlineStall, 'the inline work is long enough to show a stall').toBeGreaterThan(400);
     expect(threadStall).toBeLessThan(250);
   });
