@@ -5,6 +5,7 @@
  * worker (each runs task-worker.mjs over one task module). A worker that dies fails its task and is replaced by a fresh one on the next task.
  */
 import { Worker } from 'node:worker_threads';
+import { onAbort } from './abort.js';
 import { AbortedError, reviveError } from './errors.js';
 import type { SerialisedError } from './errors.js';
 
@@ -13,8 +14,8 @@ interface Pending {
   payload: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  /** Unregisters the task's abort callback (see abort.ts: one listener per signal however many tasks wait on it). */
+  forget?: () => void;
 }
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerialisedError };
@@ -55,16 +56,15 @@ export class WorkerPool {
     if (this.closed) return Promise.reject(new Error('the CPU worker pool is closed'));
     if (signal?.aborted) return Promise.reject(new AbortedError());
     return new Promise<T>((resolve, reject) => {
-      const job: Pending = { task, payload, resolve: resolve as (v: unknown) => void, reject, signal };
+      const job: Pending = { task, payload, resolve: resolve as (v: unknown) => void, reject };
       if (signal) {
-        job.onAbort = () => {
+        job.forget = onAbort(signal, () => {
           const at = this.queue.indexOf(job);
           if (at >= 0) {
             this.queue.splice(at, 1);
             reject(new AbortedError());
           }
-        };
-        signal.addEventListener('abort', job.onAbort, { once: true });
+        });
       }
       this.queue.push(job);
       this.dispatch();
@@ -122,7 +122,7 @@ export class WorkerPool {
   }
 
   private settle(job: Pending, error: Error | undefined, result?: unknown): void {
-    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+    job.forget?.();
     if (error) job.reject(error);
     else job.resolve(result);
   }
