@@ -13,6 +13,7 @@
  * Writes bench/results/responsive.json.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, percentile, table, writeResult } from './lib/bench.js';
@@ -35,11 +36,26 @@ const server = await startServer({
 });
 const url = server.url;
 
-async function post(path: string, body: unknown): Promise<Record<string, any>> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, any>;
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-  return json;
+/**
+ * POSTs JSON and waits however long the answer takes: a 20 MB document is answered after minutes,
+ * past fetch's own five-minute wait for response headers.
+ */
+function post(path: string, body: unknown): Promise<Record<string, any>> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
+        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${path}: ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
+        else resolve(json);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 /** About `mb` megabytes of prose: the Carol repeated, each copy numbered so no two chunks are equal. */
