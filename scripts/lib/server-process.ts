@@ -26,6 +26,10 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MODEL_CACHE_DIR: join(process.cwd(), '.cache', 'models'), ORT_INTRA_OP_THREADS: '1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // A script or test that dies (an uncaught error) takes its server with it, rather than leaving it running.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  child.once('exit', () => process.off('exit', orphaned));
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 60_000;
   for (;;) {
