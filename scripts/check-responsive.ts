@@ -152,7 +152,7 @@ function watch(): Watch {
   const queries = (async () => {
     for (let q = 0; !stopped; q++) {
       const t0 = performance.now();
-      const res = await fetch(`${url}/v1/workspaces/probe/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: questions[q % questions.length], mode: 'rag', k: 3 }) });
+      const res = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workspace: 'probe', question: questions[q % questions.length], mode: 'rag', k: 3 }) });
       await res.arrayBuffer();
       w.queries.push(performance.now() - t0);
       w.queryStatuses.push(res.status);
@@ -208,7 +208,12 @@ process.stderr.write(`loaded: ${JSON.stringify(loaded)}\n`);
 // The 20 MB text, stored whole and chunked.
 const stored = (await (await fetch(`${url}/v1/workspaces/big/documents/big-1`)).json()) as { text: string; chunks: Array<{ text: string; start: number; end: number }> };
 const chunksSliceText = stored.chunks.every((c) => stored.text.slice(c.start, c.end) === c.text);
-const chunksInOrder = stored.chunks.every((c, i) => i === 0 || (c.start > stored.chunks[i - 1]!.start && c.start <= stored.chunks[i - 1]!.end));
+// In order, and tiling the text: between one chunk's end and the next one's start (when they do not overlap), only white space.
+const gapIsSpace = (from: number, to: number) => stored.text.slice(from, to).trim() === '';
+const chunksInOrder =
+  gapIsSpace(0, stored.chunks[0]?.start ?? 0) &&
+  gapIsSpace(stored.chunks.at(-1)?.end ?? 0, stored.text.length) &&
+  stored.chunks.every((c, i) => i === 0 || (c.start > stored.chunks[i - 1]!.start && (c.start <= stored.chunks[i - 1]!.end || gapIsSpace(stored.chunks[i - 1]!.end, c.start))));
 const storedWhole = stored.text === TEXT;
 await server.kill('SIGTERM');
 

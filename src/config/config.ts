@@ -25,7 +25,7 @@ const ConfigSchema = z.object({
   INTERACTIVE_RESERVE_MS: int(0, 600_000).default(1000),
   MODEL_CACHE_DIR: z.string().min(1).default('./.cache/models'),
   /** Worker threads for parsing, chunking, entity extraction and community detection (0: on the event loop). */
-  CPU_WORKERS: int(0, 64).default(1),
+  CPU_WORKERS: int(0, 64).default(2),
 
   EMBEDDER: z.enum(['use-lite', 'hf-onnx']).default('use-lite'),
   EMBEDDER_MODEL: z.string().default(''),
